@@ -1,0 +1,650 @@
+//! Configuration (SPEC §3): `[package.metadata.migrate]` in the package's Cargo.toml, each key
+//! falling back to `[workspace.metadata.migrate]` in the workspace's root manifest.
+//!
+//! The macro and the CLI both read it through [`Config::from_manifest`], so they agree.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::Dialect;
+use crate::position::Position;
+use crate::rules::{self, Level, RuleGroup};
+
+/// The settings of one package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// The migration folder, relative to the package root.
+    pub dir: PathBuf,
+    pub dialect: Option<Dialect>,
+    /// The history table.
+    pub table: TableName,
+    /// How `cargo migrate new` numbers a migration in a folder that has none yet.
+    pub versioning: Versioning,
+    /// A development default; `DATABASE_URL` and `--database-url` win over it.
+    pub database_url: Option<String>,
+    /// What to do with a pending migration older than the newest applied one.
+    pub out_of_order: Level,
+    pub lint: LintConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            dir: PathBuf::from("migrations"),
+            dialect: None,
+            table: TableName::default(),
+            versioning: Versioning::Timestamp,
+            database_url: None,
+            out_of_order: Level::Warn,
+            lint: LintConfig::default(),
+        }
+    }
+}
+
+/// Version numbering for new migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versioning {
+    /// `YYYYMMDDHHMMSS`, UTC.
+    Timestamp,
+    /// Zero-padded counters: `0001`, `0002`, …
+    Sequential,
+}
+
+/// Lint settings: a level per rule id, and the multi-tenant settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LintConfig {
+    levels: BTreeMap<&'static str, Level>,
+    /// The column every tenant table must have; setting it turns the tenant rules on.
+    pub tenant_column: Option<String>,
+    /// Tables shared by all tenants, exempt from the tenant rules.
+    pub global_tables: Vec<String>,
+}
+
+impl LintConfig {
+    /// The level in force for `rule_id`: the configured one, else the rule's default. Tenant
+    /// rules are off until `tenant-column` is set. Unknown ids are `allow`.
+    pub fn level(&self, rule_id: &str) -> Level {
+        let Some(rule) = rules::find(rule_id) else {
+            return Level::Allow;
+        };
+        if rule.group == RuleGroup::Tenant && self.tenant_column.is_none() {
+            return Level::Allow;
+        }
+        self.levels.get(rule.id).copied().unwrap_or(rule.default)
+    }
+
+    /// Sets the level of a rule. Returns an error for an unknown id or for lowering a rule that
+    /// must stay an error.
+    pub fn set_level(&mut self, rule_id: &str, level: Level) -> Result<(), ConfigErrorKind> {
+        let rule = rules::find(rule_id).ok_or_else(|| ConfigErrorKind::UnknownRule {
+            rule: rule_id.to_owned(),
+        })?;
+        if !rule.lowerable && level != Level::Deny {
+            return Err(ConfigErrorKind::NotLowerable {
+                rule: rule.id.to_owned(),
+            });
+        }
+        self.levels.insert(rule.id, level);
+        Ok(())
+    }
+}
+
+/// A validated, optionally schema-qualified table name. Each part is an unquoted SQL identifier
+/// (`[A-Za-z_][A-Za-z0-9_]*`, at most 63 bytes), so it can be written into SQL as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TableName {
+    schema: Option<String>,
+    name: String,
+}
+
+impl Default for TableName {
+    fn default() -> Self {
+        TableName {
+            schema: None,
+            name: "_migrations".to_owned(),
+        }
+    }
+}
+
+impl TableName {
+    /// Parses `table` or `schema.table`.
+    pub fn parse(text: &str) -> Result<TableName, ConfigErrorKind> {
+        let invalid = || ConfigErrorKind::BadTableName {
+            value: text.to_owned(),
+        };
+        let mut parts = text.split('.');
+        let first = parts.next().ok_or_else(invalid)?;
+        let (schema, name) = match (parts.next(), parts.next()) {
+            (None, _) => (None, first),
+            (Some(second), None) => (Some(first), second),
+            (Some(_), Some(_)) => return Err(invalid()),
+        };
+        for part in schema.iter().chain([&name]) {
+            if !is_plain_identifier(part) {
+                return Err(invalid());
+            }
+        }
+        Ok(TableName {
+            schema: schema.map(str::to_owned),
+            name: name.to_owned(),
+        })
+    }
+
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{schema}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// Whether `s` can be written into SQL unquoted in every dialect: letters, digits and `_`, not
+/// starting with a digit, at most 63 bytes (PostgreSQL's limit).
+pub fn is_plain_identifier(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && s.len() <= 63
+}
+
+/// A configuration problem, naming the file and the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// The full dotted key, e.g. `package.metadata.migrate.lint.tenant-column`.
+    pub key: Option<String>,
+    pub position: Option<Position>,
+    pub kind: ConfigErrorKind,
+}
+
+impl ConfigError {
+    fn render(&self) -> String {
+        let mut out = self.path.display().to_string();
+        if let Some(position) = self.position {
+            out.push_str(&format!(":{position}"));
+        }
+        out.push_str(": ");
+        if let Some(key) = &self.key {
+            out.push_str(&format!("`{key}`: "));
+        }
+        out.push_str(&self.kind.to_string());
+        out
+    }
+}
+
+/// What is wrong with a configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    #[error("the file cannot be read ({0}); check the path and its permissions")]
+    Unreadable(String),
+    #[error("the file is not valid TOML: {0}")]
+    Toml(String),
+    #[error("unknown key; the keys are {expected}")]
+    UnknownKey { expected: &'static str },
+    #[error("expected {expected}")]
+    WrongType { expected: &'static str },
+    #[error("`{value}` is not one of {expected}")]
+    BadValue {
+        value: String,
+        expected: &'static str,
+    },
+    #[error(
+        "`{value}` is not a valid table name; use letters, digits and `_` (at most 63), optionally `schema.table`"
+    )]
+    BadTableName { value: String },
+    #[error("`{rule}` is not a lint rule id; see the list of rules in the docs")]
+    UnknownRule { rule: String },
+    #[error("the rule `{rule}` cannot be set below `deny`: the folder cannot be run with it")]
+    NotLowerable { rule: String },
+    #[error("`{value}` is not a valid identifier; use letters, digits and `_` (at most 63)")]
+    BadIdentifier { value: String },
+}
+
+const TOP_KEYS: &str = "dir, dialect, table, versioning, database-url, out-of-order and lint";
+const LINT_KEYS: &str = "a rule id, tenant-column and global-tables";
+
+impl Config {
+    /// Reads the configuration of the package whose manifest is `manifest`. Keys missing from
+    /// `[package.metadata.migrate]` are taken from `[workspace.metadata.migrate]` of the
+    /// workspace root (found through `package.workspace`, or by looking upwards as Cargo does).
+    pub fn from_manifest(manifest: &Path) -> Result<Config, ConfigError> {
+        let text = read(manifest)?;
+        let doc = parse(manifest, &text)?;
+        let mut config = Config::default();
+
+        let package_section = section(&doc, &["package", "metadata", "migrate"]);
+        let own_workspace = section(&doc, &["workspace", "metadata", "migrate"]);
+        if let Some(ws) = own_workspace {
+            // The package is the workspace root: its workspace section is the fallback.
+            apply(
+                &mut config,
+                ws,
+                manifest,
+                &text,
+                "workspace.metadata.migrate",
+            )?;
+        } else if let Some(root) = workspace_root(manifest, &doc) {
+            let root_text = read(&root)?;
+            let root_doc = parse(&root, &root_text)?;
+            if let Some(ws) = section(&root_doc, &["workspace", "metadata", "migrate"]) {
+                apply(
+                    &mut config,
+                    ws,
+                    &root,
+                    &root_text,
+                    "workspace.metadata.migrate",
+                )?;
+            }
+        }
+        if let Some(pkg) = package_section {
+            apply(
+                &mut config,
+                pkg,
+                manifest,
+                &text,
+                "package.metadata.migrate",
+            )?;
+        }
+        Ok(config)
+    }
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: path.to_owned(),
+        key: None,
+        position: None,
+        kind: ConfigErrorKind::Unreadable(e.to_string()),
+    })
+}
+
+fn parse<'i>(path: &Path, text: &'i str) -> Result<DeTable<'i>, ConfigError> {
+    DeTable::parse(text)
+        .map(Spanned::into_inner)
+        .map_err(|e| ConfigError {
+            path: path.to_owned(),
+            key: None,
+            position: e.span().map(|s| Position::of_offset(text, s.start)),
+            kind: ConfigErrorKind::Toml(e.message().trim().to_owned()),
+        })
+}
+
+fn get<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == key)
+        .map(|(_, v)| v)
+}
+
+fn section<'a, 'i>(doc: &'a DeTable<'i>, path: &[&str]) -> Option<&'a DeTable<'i>> {
+    let mut table = doc;
+    for key in path {
+        match get(table, key)?.get_ref() {
+            DeValue::Table(t) => table = t,
+            _ => return None,
+        }
+    }
+    Some(table)
+}
+
+/// The workspace root manifest of a package manifest that is not itself a workspace root.
+fn workspace_root(manifest: &Path, doc: &DeTable<'_>) -> Option<PathBuf> {
+    let dir = manifest.parent()?;
+    if let Some(DeValue::String(explicit)) = section(doc, &["package"])
+        .and_then(|p| get(p, "workspace"))
+        .map(Spanned::get_ref)
+    {
+        return Some(dir.join(explicit.as_ref()).join("Cargo.toml"));
+    }
+    let mut current = dir.parent();
+    while let Some(candidate_dir) = current {
+        let candidate = candidate_dir.join("Cargo.toml");
+        if let Ok(text) = std::fs::read_to_string(&candidate) {
+            if let Ok(doc) = DeTable::parse(&text) {
+                if get(doc.get_ref(), "workspace").is_some() {
+                    return Some(candidate);
+                }
+            }
+        }
+        current = candidate_dir.parent();
+    }
+    None
+}
+
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+    prefix: &'a str,
+}
+
+impl Ctx<'_> {
+    fn error(&self, key: &str, span: Range<usize>, kind: ConfigErrorKind) -> ConfigError {
+        ConfigError {
+            path: self.path.to_owned(),
+            key: Some(format!("{}.{key}", self.prefix)),
+            position: Some(Position::of_offset(self.text, span.start)),
+            kind,
+        }
+    }
+
+    fn string<'v>(
+        &self,
+        key: &str,
+        value: &'v Spanned<DeValue<'_>>,
+    ) -> Result<&'v str, ConfigError> {
+        match value.get_ref() {
+            DeValue::String(s) => Ok(s.as_ref()),
+            _ => Err(self.error(
+                key,
+                value.span(),
+                ConfigErrorKind::WrongType {
+                    expected: "a string",
+                },
+            )),
+        }
+    }
+}
+
+fn apply(
+    config: &mut Config,
+    table: &DeTable<'_>,
+    path: &Path,
+    text: &str,
+    prefix: &str,
+) -> Result<(), ConfigError> {
+    let ctx = Ctx { path, text, prefix };
+    for (key, value) in table.iter() {
+        let name = key.get_ref().as_ref();
+        match name {
+            "dir" => config.dir = PathBuf::from(ctx.string(name, value)?),
+            "dialect" => {
+                let s = ctx.string(name, value)?;
+                config.dialect = Some(s.parse().map_err(|_| {
+                    ctx.error(
+                        name,
+                        value.span(),
+                        ConfigErrorKind::BadValue {
+                            value: s.to_owned(),
+                            expected: "postgres, mysql, sqlite",
+                        },
+                    )
+                })?);
+            }
+            "table" => {
+                let s = ctx.string(name, value)?;
+                config.table =
+                    TableName::parse(s).map_err(|kind| ctx.error(name, value.span(), kind))?;
+            }
+            "versioning" => {
+                config.versioning = match ctx.string(name, value)? {
+                    "timestamp" => Versioning::Timestamp,
+                    "sequential" => Versioning::Sequential,
+                    other => {
+                        return Err(ctx.error(
+                            name,
+                            value.span(),
+                            ConfigErrorKind::BadValue {
+                                value: other.to_owned(),
+                                expected: "timestamp, sequential",
+                            },
+                        ));
+                    }
+                }
+            }
+            "database-url" => config.database_url = Some(ctx.string(name, value)?.to_owned()),
+            "out-of-order" => config.out_of_order = level(&ctx, name, value)?,
+            "lint" => match value.get_ref() {
+                DeValue::Table(lint) => apply_lint(&mut config.lint, lint, &ctx)?,
+                _ => {
+                    return Err(ctx.error(
+                        name,
+                        value.span(),
+                        ConfigErrorKind::WrongType {
+                            expected: "a table",
+                        },
+                    ));
+                }
+            },
+            _ => {
+                return Err(ctx.error(
+                    name,
+                    key.span(),
+                    ConfigErrorKind::UnknownKey { expected: TOP_KEYS },
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn level(ctx: &Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>) -> Result<Level, ConfigError> {
+    let s = ctx.string(key, value)?;
+    s.parse().map_err(|()| {
+        ctx.error(
+            key,
+            value.span(),
+            ConfigErrorKind::BadValue {
+                value: s.to_owned(),
+                expected: "deny, warn, allow",
+            },
+        )
+    })
+}
+
+fn apply_lint(
+    lint: &mut LintConfig,
+    table: &DeTable<'_>,
+    ctx: &Ctx<'_>,
+) -> Result<(), ConfigError> {
+    for (key, value) in table.iter() {
+        let name = key.get_ref().as_ref();
+        let full = format!("lint.{name}");
+        match name {
+            "tenant-column" => {
+                let s = ctx.string(&full, value)?;
+                if !is_plain_identifier(s) {
+                    return Err(ctx.error(
+                        &full,
+                        value.span(),
+                        ConfigErrorKind::BadIdentifier {
+                            value: s.to_owned(),
+                        },
+                    ));
+                }
+                lint.tenant_column = Some(s.to_owned());
+            }
+            "global-tables" => {
+                let DeValue::Array(items) = value.get_ref() else {
+                    return Err(ctx.error(
+                        &full,
+                        value.span(),
+                        ConfigErrorKind::WrongType {
+                            expected: "an array of table names",
+                        },
+                    ));
+                };
+                let mut tables = Vec::new();
+                for item in items.iter() {
+                    tables.push(ctx.string(&full, item)?.to_owned());
+                }
+                lint.global_tables = tables;
+            }
+            _ if rules::find(name).is_some() => {
+                let level = level(ctx, &full, value)?;
+                lint.set_level(name, level)
+                    .map_err(|kind| ctx.error(&full, value.span(), kind))?;
+            }
+            _ => {
+                let kind = if name.contains('-') || name.chars().all(|c| c.is_ascii_lowercase()) {
+                    ConfigErrorKind::UnknownRule {
+                        rule: name.to_owned(),
+                    }
+                } else {
+                    ConfigErrorKind::UnknownKey {
+                        expected: LINT_KEYS,
+                    }
+                };
+                return Err(ctx.error(&full, key.span(), kind));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    fn temp(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("migrate-core-config-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn package_keys_override_workspace_keys() {
+        let dir = temp("merge");
+        write(
+            &dir,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"app\"]\n[workspace.metadata.migrate]\ndialect = \"postgres\"\ntable = \"app._history\"\n",
+        );
+        let manifest = write(
+            &dir,
+            "app/Cargo.toml",
+            "[package]\nname = \"app\"\n[package.metadata.migrate]\ndir = \"db/migrations\"\n[package.metadata.migrate.lint]\nindex-not-concurrent = \"deny\"\ntenant-column = \"tenant_id\"\nglobal-tables = [\"tenants\"]\n",
+        );
+        let config = Config::from_manifest(&manifest).expect("valid config");
+        assert_eq!(config.dir, PathBuf::from("db/migrations"));
+        assert_eq!(config.dialect, Some(Dialect::Postgres));
+        assert_eq!(config.table.to_string(), "app._history");
+        assert_eq!(config.lint.level("index-not-concurrent"), Level::Deny);
+        assert_eq!(config.lint.level("tenant-index-order"), Level::Warn);
+        assert_eq!(config.lint.global_tables, ["tenants"]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn defaults_without_metadata() {
+        let dir = temp("defaults");
+        let manifest = write(&dir, "Cargo.toml", "[package]\nname = \"x\"\n");
+        let config = Config::from_manifest(&manifest).expect("valid config");
+        assert_eq!(config, Config::default());
+        assert_eq!(config.lint.level("tenant-column-missing"), Level::Allow);
+        assert_eq!(config.lint.level("not-idempotent"), Level::Allow);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn errors_name_the_file_the_key_and_the_line() {
+        let dir = temp("errors");
+        let cases = [
+            (
+                "dialect = \"oracle\"",
+                "package.metadata.migrate.dialect",
+                "oracle",
+            ),
+            (
+                "colour = \"red\"",
+                "package.metadata.migrate.colour",
+                "unknown key",
+            ),
+            (
+                "table = \"x; DROP TABLE users\"",
+                "package.metadata.migrate.table",
+                "not a valid table name",
+            ),
+            (
+                "dir = 3",
+                "package.metadata.migrate.dir",
+                "expected a string",
+            ),
+            (
+                "[package.metadata.migrate.lint]\nno-such-rule = \"deny\"",
+                "package.metadata.migrate.lint.no-such-rule",
+                "not a lint rule",
+            ),
+            (
+                "[package.metadata.migrate.lint]\nduplicate-version = \"warn\"",
+                "package.metadata.migrate.lint.duplicate-version",
+                "cannot be set below",
+            ),
+            (
+                "[package.metadata.migrate.lint]\ndrop-table = \"loud\"",
+                "package.metadata.migrate.lint.drop-table",
+                "deny, warn, allow",
+            ),
+        ];
+        for (body, key, words) in cases {
+            let manifest = write(
+                &dir,
+                "Cargo.toml",
+                &format!("[package]\nname = \"x\"\n[package.metadata.migrate]\n{body}\n"),
+            );
+            let err = Config::from_manifest(&manifest).expect_err(body);
+            assert_eq!(err.key.as_deref(), Some(key), "{body}");
+            assert!(err.position.is_some_and(|p| p.line >= 4), "{body}: {err}");
+            let text = err.to_string();
+            assert!(text.starts_with(&manifest.display().to_string()), "{text}");
+            assert!(text.contains(words), "{text}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn invalid_toml_is_reported_with_a_position() {
+        let dir = temp("toml");
+        let manifest = write(&dir, "Cargo.toml", "[package\nname = 1\n");
+        let err = Config::from_manifest(&manifest).expect_err("bad toml");
+        assert!(matches!(err.kind, ConfigErrorKind::Toml(_)));
+        assert_eq!(err.position.map(|p| p.line), Some(1));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn table_names() {
+        assert!(TableName::parse("_migrations").is_ok());
+        assert_eq!(
+            TableName::parse("app._m")
+                .map(|t| (t.schema().map(str::to_owned), t.name().to_owned())),
+            Ok((Some("app".to_owned()), "_m".to_owned()))
+        );
+        for bad in [
+            "",
+            "a.b.c",
+            "1abc",
+            "x; DROP TABLE users",
+            "a-b",
+            "\"q\"",
+            &"x".repeat(64),
+        ] {
+            assert!(TableName::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

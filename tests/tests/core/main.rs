@@ -1,0 +1,5 @@
+//! Tests of `migrate-core` against real migration sets and awkward inputs.
+
+mod checksums;
+mod corpus;
+mod support;
