@@ -417,7 +417,11 @@ impl<'a> Splitter<'a> {
             }
             _ if is_word_start(b) => {
                 self.pos += 1;
-                while self.pos < self.bytes.len() && is_word_char(self.bytes[self.pos]) {
+                let custom = self.delimiter != ";";
+                while self.pos < self.bytes.len()
+                    && is_word_char(self.bytes[self.pos])
+                    && !(custom && self.bytes[self.pos..].starts_with(self.delimiter.as_bytes()))
+                {
                     self.pos += 1;
                 }
                 word = Some(start..self.pos);

@@ -2,4 +2,7 @@
 
 mod checksums;
 mod corpus;
+mod malformed;
+mod props;
+mod split;
 mod support;
