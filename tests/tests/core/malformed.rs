@@ -7,7 +7,8 @@ use migrate_core::{Diagnostic, Dialect, Level, LoadError, MigrationSet, Position
 use crate::support::{TempDir, config};
 
 fn load_err(dir: &TempDir) -> LoadError {
-    MigrationSet::load(&dir.0, &config(Some(Dialect::Postgres))).expect_err("the folder is malformed")
+    MigrationSet::load(&dir.0, &config(Some(Dialect::Postgres)))
+        .expect_err("the folder is malformed")
 }
 
 /// The single error of a load, checked for its code, file and line.
@@ -27,7 +28,15 @@ fn unparsable_name() {
     dir.write("20240101create_users.sql", "CREATE TABLE users (id int);");
     dir.write("V1a__x.sql", "SELECT 1;");
     let err = load_err(&dir);
-    let codes: Vec<_> = err.errors().map(|d| (d.kind.code(), d.path.file_name().map(|n| n.to_string_lossy().into_owned()))).collect();
+    let codes: Vec<_> = err
+        .errors()
+        .map(|d| {
+            (
+                d.kind.code(),
+                d.path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            )
+        })
+        .collect();
     assert_eq!(
         codes,
         [
@@ -35,7 +44,11 @@ fn unparsable_name() {
             ("bad-name", Some("V1a__x.sql".to_owned()))
         ]
     );
-    assert!(err.to_string().contains("`20240101create_users`: the version `20240101` is followed by `c`"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("`20240101create_users`: the version `20240101` is followed by `c`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -45,7 +58,11 @@ fn duplicate_version_with_different_padding() {
     dir.write("1_b.sql", "SELECT 2;");
     let err = load_err(&dir);
     let d = single(&err, "duplicate-version", "1_b.sql", None);
-    assert!(d.kind.message().contains("version 1 is used twice"), "{}", d.kind.message());
+    assert!(
+        d.kind.message().contains("version 1 is used twice"),
+        "{}",
+        d.kind.message()
+    );
     assert!(d.kind.message().contains("0001_a.sql"));
 }
 
@@ -63,7 +80,10 @@ fn up_without_down_is_irreversible_when_the_rule_is_lowered() {
     let dir = TempDir::new("no-down-warn");
     dir.write("2_x.up.sql", "CREATE TABLE x (id int);");
     let mut config = config(None);
-    config.lint.set_level("missing-pair", Level::Warn).expect("lowerable");
+    config
+        .lint
+        .set_level("missing-pair", Level::Warn)
+        .expect("lowerable");
     let set = MigrationSet::load(&dir.0, &config).expect("loads with a warning");
     assert_eq!(set.migrations.len(), 1);
     assert!(set.migrations[0].down.is_none());
@@ -85,7 +105,13 @@ fn unknown_directive_points_at_the_word() {
     dir.write("1_a.sql", "-- migrate:up transaction:maybe\nSELECT 1;\n");
     let err = load_err(&dir);
     let d = single(&err, "bad-directive", "1_a.sql", Some(1));
-    assert_eq!(d.position, Some(Position { line: 1, column: 15 }));
+    assert_eq!(
+        d.position,
+        Some(Position {
+            line: 1,
+            column: 15
+        })
+    );
     assert_eq!(d.line.as_deref(), Some("-- migrate:up transaction:maybe"));
 }
 
@@ -97,13 +123,30 @@ fn unknown_marker_and_unknown_allow_rule() {
     let err = load_err(&dir);
     let got: Vec<_> = err
         .errors()
-        .map(|d| (d.kind.code(), d.path.file_name().map(|n| n.to_string_lossy().into_owned()), d.position))
+        .map(|d| {
+            (
+                d.kind.code(),
+                d.path.file_name().map(|n| n.to_string_lossy().into_owned()),
+                d.position,
+            )
+        })
         .collect();
     assert_eq!(
         got,
         [
-            ("bad-directive", Some("1_a.sql".to_owned()), Some(Position { line: 3, column: 1 })),
-            ("bad-directive", Some("2_b.sql".to_owned()), Some(Position { line: 1, column: 18 })),
+            (
+                "bad-directive",
+                Some("1_a.sql".to_owned()),
+                Some(Position { line: 3, column: 1 })
+            ),
+            (
+                "bad-directive",
+                Some("2_b.sql".to_owned()),
+                Some(Position {
+                    line: 1,
+                    column: 18
+                })
+            ),
         ]
     );
 }
@@ -120,7 +163,10 @@ fn invalid_utf8_points_at_the_first_bad_byte() {
 #[test]
 fn empty_up_section() {
     let dir = TempDir::new("empty");
-    dir.write("1_a.sql", "-- migrate:up\n-- nothing yet\n\n-- migrate:down\nDROP TABLE a;\n");
+    dir.write(
+        "1_a.sql",
+        "-- migrate:up\n-- nothing yet\n\n-- migrate:down\nDROP TABLE a;\n",
+    );
     let err = load_err(&dir);
     single(&err, "empty-migration", "1_a.sql", Some(2));
     // An entirely empty file is empty too.
@@ -143,7 +189,12 @@ fn files_in_the_wrong_place() {
     let dir = TempDir::new("misplaced-diesel");
     dir.write("2024-01-01-000000_a/up.sql", "SELECT 1;");
     dir.write("2024-01-01-000000_a/extra.sql", "SELECT 2;");
-    single(&load_err(&dir), "misplaced-file", "2024-01-01-000000_a/extra.sql", None);
+    single(
+        &load_err(&dir),
+        "misplaced-file",
+        "2024-01-01-000000_a/extra.sql",
+        None,
+    );
 
     let dir = TempDir::new("unnamed-diesel");
     dir.write("initial/up.sql", "SELECT 1;");
@@ -164,7 +215,12 @@ fn stray_sql_is_a_warning_not_silence() {
     let warned: Vec<_> = set
         .warnings
         .iter()
-        .map(|d| (d.kind.code(), d.path.file_name().map(|n| n.to_string_lossy().into_owned())))
+        .map(|d| {
+            (
+                d.kind.code(),
+                d.path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            )
+        })
         .collect();
     assert_eq!(
         warned,
@@ -188,7 +244,10 @@ fn missing_folder() {
 fn diesel_metadata_with_a_bad_value() {
     let dir = TempDir::new("metadata");
     dir.write("2024-01-01-000000_a/up.sql", "SELECT 1;");
-    dir.write("2024-01-01-000000_a/metadata.toml", "run_in_transaction = \"no\"\n");
+    dir.write(
+        "2024-01-01-000000_a/metadata.toml",
+        "run_in_transaction = \"no\"\n",
+    );
     let d = single(&load_err(&dir), "bad-directive", "metadata.toml", Some(1));
     assert_eq!(d.position.map(|p| p.column), Some(22));
 }
@@ -229,5 +288,8 @@ fn several_problems_are_all_reported() {
         ]
     );
     let text = err.to_string();
-    assert!(text.starts_with("the migration folder has 7 problems"), "{text}");
+    assert!(
+        text.starts_with("the migration folder has 7 problems"),
+        "{text}"
+    );
 }

@@ -1,8 +1,8 @@
 //! Property tests: no input panics the name parser, the section parser or the splitter, and the
 //! splitter's pieces always cover the input exactly.
 
-use migrate_core::Dialect;
 use migrate_core::__fuzz::{parse_name, parse_sections};
+use migrate_core::Dialect;
 use migrate_core::split::{StatementKind, split};
 use proptest::prelude::*;
 

@@ -32,12 +32,25 @@ fn every_corpus_file_joins_back_byte_for_byte() {
             let split = split(&text, dialect);
             let mut end = 0;
             for s in &split.statements {
-                assert_eq!(s.span.start, end, "{} ({dialect}): gap or overlap", path.display());
+                assert_eq!(
+                    s.span.start,
+                    end,
+                    "{} ({dialect}): gap or overlap",
+                    path.display()
+                );
                 assert!(s.span.start <= s.body.start && s.body.end <= s.span.end);
                 end = s.span.end;
             }
-            let joined: String = split.statements.iter().map(|s| &text[s.span.clone()]).collect();
-            assert!(joined == text, "{} ({dialect}) does not join back", path.display());
+            let joined: String = split
+                .statements
+                .iter()
+                .map(|s| &text[s.span.clone()])
+                .collect();
+            assert!(
+                joined == text,
+                "{} ({dialect}) does not join back",
+                path.display()
+            );
             if Some(dialect) == dialect_of(path) && !split.issues.is_empty() {
                 issues.push(format!("{}: {:?}", path.display(), split.issues));
             }
@@ -65,12 +78,21 @@ fn authelia_mysql_procedures_without_delimiter() {
     );
     // 75 statements: two procedure bodies kept whole, the drops, the calls, the DDL.
     assert_eq!(got.len(), 75);
-    let procedures: Vec<_> = got.iter().filter(|s| s.starts_with("CREATE PROCEDURE")).collect();
+    let procedures: Vec<_> = got
+        .iter()
+        .filter(|s| s.starts_with("CREATE PROCEDURE"))
+        .collect();
     assert_eq!(procedures.len(), 2);
     for p in procedures {
-        assert!(p.contains("DEALLOCATE PREPARE stmt;\n    END IF;\nEND"), "{p}");
+        assert!(
+            p.contains("DEALLOCATE PREPARE stmt;\n    END IF;\nEND"),
+            "{p}"
+        );
     }
-    assert!(got.iter().any(|s| s.starts_with("CALL PROC_DROP_FOREIGN_KEY")));
+    assert!(
+        got.iter()
+            .any(|s| s.starts_with("CALL PROC_DROP_FOREIGN_KEY"))
+    );
     // The down file drops the procedures again.
     let down = statements(
         &root,
@@ -127,8 +149,19 @@ fn mysql_delimiter_blocks() {
     let text = "DELIMITER $$\nCREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW\nBEGIN\n  SET NEW.x = 1;\nEND$$\nDELIMITER ;\nINSERT INTO a VALUES (1);\n";
     let split = split(text, Dialect::Mysql);
     let kinds: Vec<_> = split.statements.iter().map(|s| s.kind).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == StatementKind::Delimiter).count(), 2);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == StatementKind::Delimiter)
+            .count(),
+        2
+    );
     let got: Vec<_> = split.sql().map(|s| s.text(text)).collect();
-    assert_eq!(got, ["CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW\nBEGIN\n  SET NEW.x = 1;\nEND", "INSERT INTO a VALUES (1)"]);
+    assert_eq!(
+        got,
+        [
+            "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW\nBEGIN\n  SET NEW.x = 1;\nEND",
+            "INSERT INTO a VALUES (1)"
+        ]
+    );
 }
-

@@ -1,0 +1,163 @@
+//! One implementation per database of the few operations the generic algorithm in
+//! [`crate::Migrator`] needs.
+
+use std::future::Future;
+use std::time::Duration;
+
+use migrate_core::Dialect;
+use sqlx::Database;
+
+use crate::error::Error;
+use crate::history::{HistoryRow, Table};
+use crate::migration::Migration;
+
+// The implementations take the crate-private types of the sealed `Backend` trait.
+#[cfg(feature = "mysql")]
+#[allow(private_interfaces)]
+mod mysql;
+#[cfg(feature = "postgres")]
+#[allow(private_interfaces)]
+mod postgres;
+#[cfg(feature = "sqlite")]
+#[allow(private_interfaces)]
+mod sqlite;
+
+/// Up or down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+/// What one step runs: the SQL, where it comes from, and how.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Step<'a> {
+    pub migration: &'a Migration,
+    pub direction: Direction,
+    pub sql: &'a str,
+    pub mode: migrate_core::TransactionMode,
+    /// The line of the file where `sql` starts.
+    pub first_line: u32,
+}
+
+/// A database the runtime can migrate. Implemented for sqlx's `Postgres`, `MySql` and `Sqlite`
+/// behind the features of the same names.
+///
+/// Outside this crate the trait is only a bound (`Pool<DB>` where `DB: Backend`): its methods
+/// take crate-private types, so no other crate can call or implement them, which keeps the
+/// trait sealed.
+#[allow(private_interfaces)]
+pub trait Backend: Database + Sized {
+    #[doc(hidden)]
+    const DIALECT: Dialect;
+
+    /// Reads the history table; `None` when it does not exist yet. One query.
+    #[doc(hidden)]
+    fn read_history(
+        conn: &mut Self::Connection,
+        table: &Table,
+    ) -> impl Future<Output = Result<Option<Vec<HistoryRow>>, Error>> + Send;
+
+    /// The stored down SQL of an applied migration.
+    #[doc(hidden)]
+    fn stored_down(
+        conn: &mut Self::Connection,
+        table: &Table,
+        version: &str,
+    ) -> impl Future<Output = Result<Option<String>, Error>> + Send;
+
+    /// Takes the migration lock for `table`, waiting at most `timeout`.
+    #[doc(hidden)]
+    fn lock(
+        conn: &mut Self::Connection,
+        table: &Table,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Releases the lock taken by [`Backend::lock`].
+    #[doc(hidden)]
+    fn unlock(
+        conn: &mut Self::Connection,
+        table: &Table,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Creates the schema (if any) and the history table when missing, and points the
+    /// connection's search path at the schema.
+    #[doc(hidden)]
+    fn prepare(
+        conn: &mut Self::Connection,
+        table: &Table,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Runs one step and records it: inserts the row for up, deletes it for down. Returns
+    /// `Ok(false)` when another process recorded the step first (SQLite re-checks inside its
+    /// lock), so nothing was run.
+    #[doc(hidden)]
+    fn apply(
+        conn: &mut Self::Connection,
+        table: &Table,
+        step: Step<'_>,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// Writes a row as applied without running anything (baseline, resolve).
+    #[doc(hidden)]
+    fn record(
+        conn: &mut Self::Connection,
+        table: &Table,
+        migration: &Migration,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Sets a row's status to applied.
+    #[doc(hidden)]
+    fn mark_applied(
+        conn: &mut Self::Connection,
+        table: &Table,
+        version: &str,
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// Deletes a row.
+    #[doc(hidden)]
+    fn forget(
+        conn: &mut Self::Connection,
+        table: &Table,
+        version: &str,
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// Rewrites a row's name, checksum and down SQL from the migration.
+    #[doc(hidden)]
+    fn rewrite(
+        conn: &mut Self::Connection,
+        table: &Table,
+        migration: &Migration,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// The text of the tool version stored in each row.
+pub(crate) const TOOL_VERSION: &str = concat!("cargo-migrate ", env!("CARGO_PKG_VERSION"));
+
+/// Finds the statement of `sql` that holds byte `offset` and returns its line in the file and
+/// its text.
+pub(crate) fn statement_at(
+    sql: &str,
+    offset: usize,
+    dialect: Dialect,
+    first_line: u32,
+) -> (u32, Option<String>) {
+    let split = migrate_core::split::split(sql, dialect);
+    let found = split
+        .sql()
+        .find(|s| s.span.contains(&offset) || s.span.end == offset)
+        .or_else(|| split.sql().last());
+    match found {
+        Some(s) => (first_line + s.start.line - 1, Some(s.text(sql).to_owned())),
+        None => (first_line, None),
+    }
+}
+
+/// The database's own message for an error.
+pub(crate) fn db_message(e: &sqlx::Error) -> String {
+    match e.as_database_error() {
+        Some(d) => d.message().to_owned(),
+        None => e.to_string(),
+    }
+}

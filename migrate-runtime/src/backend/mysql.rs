@@ -1,0 +1,333 @@
+//! MySQL and MariaDB: DDL commits implicitly, so every migration runs statement by statement
+//! behind a `dirty` history row; `GET_LOCK` serialises concurrent runners.
+
+use std::time::{Duration, Instant};
+
+use migrate_core::{Checksum, Dialect, TransactionMode};
+use sqlx::mysql::MySqlConnection;
+use sqlx::{AssertSqlSafe, MySql, Row};
+
+use super::{Backend, Direction, Step, TOOL_VERSION, db_message, statement_at};
+use crate::error::{Error, FailedState};
+use crate::history::{HistoryRow, Table};
+use crate::migration::Migration;
+
+/// The `GET_LOCK` name: at most 64 characters, derived from the qualified table.
+fn lock_name(table: &Table) -> String {
+    let digest = Checksum::of(&format!("cargo-migrate:{}", table.qualified())).to_string();
+    format!("cargo-migrate:{}", &digest[..32])
+}
+
+fn is_missing_table(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| {
+            c == "42S02"
+                || c == "1146"
+                || c == "42000" && db_message(e).contains("Unknown database")
+        })
+}
+
+async fn exec(conn: &mut MySqlConnection, sql: &str) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn bound(
+    conn: &mut MySqlConnection,
+    sql: String,
+    version: &str,
+    extra: &[&str],
+) -> Result<u64, sqlx::Error> {
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(version.to_owned());
+    for e in extra {
+        q = q.bind((*e).to_owned());
+    }
+    Ok(q.execute(&mut *conn).await?.rows_affected())
+}
+
+async fn insert(
+    conn: &mut MySqlConnection,
+    table: &Table,
+    m: &Migration,
+    status: &str,
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6), 0, ?, ?)",
+        table.qualified()
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(m.version())
+        .bind(m.name())
+        .bind(m.checksum())
+        .bind(m.down_sql())
+        .bind(status)
+        .bind(TOOL_VERSION)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn failure(step: Step<'_>, offset: Option<usize>, source: sqlx::Error) -> Error {
+    let (line, statement) = match offset {
+        Some(at) => statement_at(step.sql, at, Dialect::Mysql, step.first_line),
+        None => (step.first_line, None),
+    };
+    Error::Migration {
+        version: step.migration.version().to_owned(),
+        name: step.migration.name().to_owned(),
+        path: step.migration.path().to_owned(),
+        line,
+        statement,
+        message: db_message(&source),
+        state: FailedState::Dirty,
+        source,
+    }
+}
+
+impl Backend for MySql {
+    const DIALECT: Dialect = Dialect::Mysql;
+
+    async fn read_history(
+        conn: &mut MySqlConnection,
+        table: &Table,
+    ) -> Result<Option<Vec<HistoryRow>>, Error> {
+        let sql = format!(
+            "SELECT version, name, checksum, status, DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s.%fZ'), duration_ms FROM {}",
+            table.qualified()
+        );
+        let rows = match sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await {
+            Ok(rows) => rows,
+            Err(e) if is_missing_table(&e) => return Ok(None),
+            Err(e) => return Err(Error::db("reading the history table", "read it")(e)),
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let read = |e: sqlx::Error| Error::BadHistory {
+                table: table.qualified(),
+                detail: e.to_string(),
+            };
+            let status: String = row.try_get(3).map_err(read)?;
+            out.push(HistoryRow {
+                version: row.try_get(0).map_err(read)?,
+                name: row.try_get(1).map_err(read)?,
+                checksum: row.try_get(2).map_err(read)?,
+                status: HistoryRow::parse_status(&status, table)?,
+                applied_at: row.try_get(4).map_err(read)?,
+                duration_ms: row.try_get(5).map_err(read)?,
+            });
+        }
+        Ok(Some(out))
+    }
+
+    async fn stored_down(
+        conn: &mut MySqlConnection,
+        table: &Table,
+        version: &str,
+    ) -> Result<Option<String>, Error> {
+        let sql = format!(
+            "SELECT down_sql FROM {} WHERE version = ?",
+            table.qualified()
+        );
+        let row: Option<(Option<String>,)> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(version)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(Error::db("reading the history table", "read it"))?;
+        Ok(row.and_then(|r| r.0))
+    }
+
+    async fn lock(
+        conn: &mut MySqlConnection,
+        table: &Table,
+        timeout: Duration,
+    ) -> Result<(), Error> {
+        let seconds = timeout.as_secs_f64().max(0.001);
+        let (got,): (Option<i64>,) = sqlx::query_as("SELECT GET_LOCK(?, ?)")
+            .bind(lock_name(table))
+            .bind(seconds)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(Error::db("taking the migration lock", "call GET_LOCK"))?;
+        match got {
+            Some(1) => Ok(()),
+            _ => Err(Error::LockTimeout {
+                table: table.qualified(),
+                timeout,
+            }),
+        }
+    }
+
+    async fn unlock(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {
+        sqlx::query("SELECT RELEASE_LOCK(?)")
+            .bind(lock_name(table))
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::db(
+                "releasing the migration lock",
+                "call RELEASE_LOCK",
+            ))?;
+        Ok(())
+    }
+
+    async fn prepare(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {
+        let create = Error::db("creating the history table", "create databases and tables");
+        if let Some(schema) = &table.schema {
+            // A tenant is a database: create it and make it the session's default.
+            exec(conn, &format!("CREATE DATABASE IF NOT EXISTS {schema}"))
+                .await
+                .map_err(Error::db(
+                    "creating the tenant database",
+                    "create databases",
+                ))?;
+            exec(conn, &format!("USE {schema}"))
+                .await
+                .map_err(Error::db("switching to the tenant database", "use it"))?;
+        }
+        let sql = format!(
+            "CREATE TABLE IF NOT EXISTS {} (
+                version VARCHAR(255) NOT NULL PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum CHAR(64) NOT NULL,
+                down_sql LONGTEXT NULL,
+                applied_at DATETIME(6) NOT NULL,
+                duration_ms BIGINT NOT NULL,
+                status VARCHAR(16) NOT NULL,
+                tool_version VARCHAR(64) NOT NULL
+            ) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+            table.qualified()
+        );
+        exec(conn, &sql).await.map_err(create)
+    }
+
+    async fn apply(
+        conn: &mut MySqlConnection,
+        table: &Table,
+        step: Step<'_>,
+    ) -> Result<bool, Error> {
+        let m = step.migration;
+        let t = table.qualified();
+        let write = || Error::db("recording a migration", "write the history table");
+        // DDL commits implicitly here, so the row says `dirty` until the SQL has run.
+        match step.direction {
+            Direction::Up => insert(conn, table, m, "dirty").await.map_err(write())?,
+            Direction::Down => {
+                bound(
+                    conn,
+                    format!("UPDATE {t} SET status = 'dirty' WHERE version = ?"),
+                    m.version(),
+                    &[],
+                )
+                .await
+                .map_err(write())?;
+            }
+        }
+        let started = Instant::now();
+        if step.mode == TransactionMode::Script {
+            exec(conn, step.sql)
+                .await
+                .map_err(|e| failure(step, None, e))?;
+        } else {
+            for s in migrate_core::split::split(step.sql, Dialect::Mysql).sql() {
+                exec(conn, s.text(step.sql))
+                    .await
+                    .map_err(|e| failure(step, Some(s.body.start), e))?;
+            }
+        }
+        let elapsed = started.elapsed().as_millis().to_string();
+        match step.direction {
+            Direction::Up => bound(
+                conn,
+                format!("UPDATE {t} SET status = 'applied', duration_ms = ? WHERE version = ?"),
+                &elapsed,
+                &[m.version()],
+            )
+            .await
+            .map_err(write())?,
+            Direction::Down => bound(
+                conn,
+                format!("DELETE FROM {t} WHERE version = ?"),
+                m.version(),
+                &[],
+            )
+            .await
+            .map_err(write())?,
+        };
+        Ok(true)
+    }
+
+    async fn record(conn: &mut MySqlConnection, table: &Table, m: &Migration) -> Result<(), Error> {
+        let sql = format!(
+            "INSERT IGNORE INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6), 0, 'applied', ?)",
+            table.qualified()
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(m.version())
+            .bind(m.name())
+            .bind(m.checksum())
+            .bind(m.down_sql())
+            .bind(TOOL_VERSION)
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::db(
+                "recording a migration",
+                "write the history table",
+            ))?;
+        Ok(())
+    }
+
+    async fn mark_applied(
+        conn: &mut MySqlConnection,
+        table: &Table,
+        version: &str,
+    ) -> Result<u64, Error> {
+        bound(
+            conn,
+            format!(
+                "UPDATE {} SET status = 'applied' WHERE version = ?",
+                table.qualified()
+            ),
+            version,
+            &[],
+        )
+        .await
+        .map_err(Error::db("updating the history table", "write it"))
+    }
+
+    async fn forget(
+        conn: &mut MySqlConnection,
+        table: &Table,
+        version: &str,
+    ) -> Result<u64, Error> {
+        bound(
+            conn,
+            format!("DELETE FROM {} WHERE version = ?", table.qualified()),
+            version,
+            &[],
+        )
+        .await
+        .map_err(Error::db("updating the history table", "write it"))
+    }
+
+    async fn rewrite(
+        conn: &mut MySqlConnection,
+        table: &Table,
+        m: &Migration,
+    ) -> Result<(), Error> {
+        let sql = format!(
+            "UPDATE {} SET name = ?, checksum = ?, down_sql = ? WHERE version = ?",
+            table.qualified()
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(m.name())
+            .bind(m.checksum())
+            .bind(m.down_sql())
+            .bind(m.version())
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::db("updating the history table", "write it"))?;
+        Ok(())
+    }
+}

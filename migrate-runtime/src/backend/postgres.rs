@@ -1,0 +1,347 @@
+//! PostgreSQL: one round trip per transactional migration (the SQL, its history row and the
+//! implicit commit in one simple query), and a session advisory lock keyed by schema and table.
+
+use std::time::{Duration, Instant};
+
+use migrate_core::{Checksum, Dialect, TransactionMode};
+use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
+use sqlx::{AssertSqlSafe, Postgres, Row};
+
+use super::{Backend, Direction, Step, TOOL_VERSION, db_message, statement_at};
+use crate::error::{Error, FailedState};
+use crate::history::{HistoryRow, Table};
+use crate::migration::Migration;
+
+/// A string literal that reads back exactly, whatever `standard_conforming_strings` says.
+fn lit(s: &str) -> String {
+    format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+fn opt_lit(s: Option<&str>) -> String {
+    s.map_or_else(|| "NULL".to_owned(), lit)
+}
+
+/// The advisory lock key: the first 8 bytes of SHA-256 over the schema-qualified table.
+fn lock_key(table: &Table) -> i64 {
+    let digest = Checksum::of(&format!("cargo-migrate:{}", table.qualified())).0;
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(key)
+}
+
+fn is_missing_table(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "42P01" || c == "3F000")
+}
+
+async fn exec(conn: &mut PgConnection, sql: String) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(AssertSqlSafe(sql))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn insert_row(table: &Table, m: &Migration, status: &str, timed: bool) -> String {
+    let duration = if timed {
+        "(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::bigint"
+    } else {
+        "0"
+    };
+    format!(
+        "INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES ({}, {}, {}, {}, now(), {duration}, '{status}', {})",
+        table.qualified(),
+        lit(m.version()),
+        lit(m.name()),
+        lit(m.checksum()),
+        opt_lit(m.down_sql()),
+        lit(TOOL_VERSION),
+    )
+}
+
+fn failure(
+    step: Step<'_>,
+    offset: Option<usize>,
+    state: FailedState,
+    source: sqlx::Error,
+) -> Error {
+    let (line, statement) = match offset {
+        Some(at) => statement_at(step.sql, at, Dialect::Postgres, step.first_line),
+        None => (step.first_line, None),
+    };
+    Error::Migration {
+        version: step.migration.version().to_owned(),
+        name: step.migration.name().to_owned(),
+        path: step.migration.path().to_owned(),
+        line,
+        statement,
+        message: db_message(&source),
+        state,
+        source,
+    }
+}
+
+/// The byte offset in `sql` that PostgreSQL's error position points at, if it is inside `sql`.
+fn error_offset(e: &sqlx::Error, sql: &str) -> Option<usize> {
+    let pg = e
+        .as_database_error()?
+        .try_downcast_ref::<PgDatabaseError>()?;
+    let PgErrorPosition::Original(position) = pg.position()? else {
+        return None;
+    };
+    // A 1-based character index into the query text, which starts with `sql`.
+    sql.char_indices()
+        .nth(position.checked_sub(1)?)
+        .map(|(i, _)| i)
+}
+
+/// Re-runs the statements one by one in a transaction that is rolled back, to find the one
+/// that fails. Only for transactional steps, whose effects the rollback undoes.
+async fn find_failing_statement(conn: &mut PgConnection, sql: &str) -> Option<usize> {
+    exec(conn, "BEGIN".to_owned()).await.ok()?;
+    let mut failing = None;
+    for s in migrate_core::split::split(sql, Dialect::Postgres).sql() {
+        if exec(conn, s.text(sql).to_owned()).await.is_err() {
+            failing = Some(s.body.start);
+            break;
+        }
+    }
+    let _ = exec(conn, "ROLLBACK".to_owned()).await;
+    failing
+}
+
+impl Backend for Postgres {
+    const DIALECT: Dialect = Dialect::Postgres;
+
+    async fn read_history(
+        conn: &mut PgConnection,
+        table: &Table,
+    ) -> Result<Option<Vec<HistoryRow>>, Error> {
+        let sql = format!(
+            "SELECT version, name, checksum, status, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), duration_ms FROM {}",
+            table.qualified()
+        );
+        let rows = match sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await {
+            Ok(rows) => rows,
+            Err(e) if is_missing_table(&e) => return Ok(None),
+            Err(e) => return Err(Error::db("reading the history table", "read it")(e)),
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let read = |e: sqlx::Error| Error::BadHistory {
+                table: table.qualified(),
+                detail: e.to_string(),
+            };
+            let status: String = row.try_get(3).map_err(read)?;
+            out.push(HistoryRow {
+                version: row.try_get(0).map_err(read)?,
+                name: row.try_get(1).map_err(read)?,
+                checksum: row.try_get(2).map_err(read)?,
+                status: HistoryRow::parse_status(&status, table)?,
+                applied_at: row.try_get(4).map_err(read)?,
+                duration_ms: row.try_get(5).map_err(read)?,
+            });
+        }
+        Ok(Some(out))
+    }
+
+    async fn stored_down(
+        conn: &mut PgConnection,
+        table: &Table,
+        version: &str,
+    ) -> Result<Option<String>, Error> {
+        let sql = format!(
+            "SELECT down_sql FROM {} WHERE version = $1",
+            table.qualified()
+        );
+        let row: Option<(Option<String>,)> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(version)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(Error::db("reading the history table", "read it"))?;
+        Ok(row.and_then(|r| r.0))
+    }
+
+    async fn lock(conn: &mut PgConnection, table: &Table, timeout: Duration) -> Result<(), Error> {
+        let key = lock_key(table);
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(20);
+        loop {
+            let (taken,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
+                .bind(key)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(Error::db(
+                    "taking the migration lock",
+                    "call pg_try_advisory_lock",
+                ))?;
+            if taken {
+                return Ok(());
+            }
+            if started.elapsed() >= timeout {
+                return Err(Error::LockTimeout {
+                    table: table.qualified(),
+                    timeout,
+                });
+            }
+            tokio::time::sleep(pause.min(timeout.saturating_sub(started.elapsed()))).await;
+            pause = (pause * 2).min(Duration::from_millis(250));
+        }
+    }
+
+    async fn unlock(conn: &mut PgConnection, table: &Table) -> Result<(), Error> {
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(lock_key(table))
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::db(
+                "releasing the migration lock",
+                "call pg_advisory_unlock",
+            ))?;
+        Ok(())
+    }
+
+    async fn prepare(conn: &mut PgConnection, table: &Table) -> Result<(), Error> {
+        let mut sql = String::new();
+        if let Some(schema) = &table.schema {
+            sql.push_str(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema}, public; "
+            ));
+        }
+        sql.push_str(&format!(
+            "CREATE TABLE IF NOT EXISTS {} (
+                version TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                down_sql TEXT,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                duration_ms BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                tool_version TEXT NOT NULL
+            )",
+            table.qualified()
+        ));
+        exec(conn, sql).await.map_err(Error::db(
+            "creating the history table",
+            "create schemas and tables",
+        ))
+    }
+
+    async fn apply(conn: &mut PgConnection, table: &Table, step: Step<'_>) -> Result<bool, Error> {
+        let m = step.migration;
+        let t = table.qualified();
+        if step.mode == TransactionMode::Transaction {
+            let record = match step.direction {
+                Direction::Up => insert_row(table, m, "applied", true),
+                Direction::Down => format!("DELETE FROM {t} WHERE version = {}", lit(m.version())),
+            };
+            // Without BEGIN: a multi-statement simple query is one implicit transaction.
+            let sql = format!("{}\n;\n{record};", step.sql);
+            return match exec(conn, sql.clone()).await {
+                Ok(()) => Ok(true),
+                Err(e) => {
+                    let offset = match error_offset(&e, &sql) {
+                        Some(at) if at < step.sql.len() => Some(at),
+                        Some(_) => None,
+                        None => find_failing_statement(conn, step.sql).await,
+                    };
+                    Err(failure(step, offset, FailedState::RolledBack, e))
+                }
+            };
+        }
+
+        // Outside a transaction: the row says `dirty` until the SQL has run.
+        let mark = match step.direction {
+            Direction::Up => insert_row(table, m, "dirty", false),
+            Direction::Down => format!(
+                "UPDATE {t} SET status = 'dirty' WHERE version = {}",
+                lit(m.version())
+            ),
+        };
+        exec(conn, mark).await.map_err(Error::db(
+            "recording a migration",
+            "write the history table",
+        ))?;
+        let started = Instant::now();
+        if step.mode == TransactionMode::Script {
+            if let Err(e) = exec(conn, step.sql.to_owned()).await {
+                let _ = exec(conn, "ROLLBACK".to_owned()).await;
+                let offset = error_offset(&e, step.sql);
+                return Err(failure(step, offset, FailedState::Dirty, e));
+            }
+        } else {
+            for s in migrate_core::split::split(step.sql, Dialect::Postgres).sql() {
+                if let Err(e) = exec(conn, s.text(step.sql).to_owned()).await {
+                    return Err(failure(step, Some(s.body.start), FailedState::Dirty, e));
+                }
+            }
+        }
+        let done = match step.direction {
+            Direction::Up => format!(
+                "UPDATE {t} SET status = 'applied', duration_ms = {}, applied_at = now() WHERE version = {}",
+                started.elapsed().as_millis(),
+                lit(m.version())
+            ),
+            Direction::Down => format!("DELETE FROM {t} WHERE version = {}", lit(m.version())),
+        };
+        exec(conn, done).await.map_err(Error::db(
+            "recording a migration",
+            "write the history table",
+        ))?;
+        Ok(true)
+    }
+
+    async fn record(conn: &mut PgConnection, table: &Table, m: &Migration) -> Result<(), Error> {
+        let sql = format!(
+            "{} ON CONFLICT (version) DO NOTHING",
+            insert_row(table, m, "applied", false)
+        );
+        exec(conn, sql).await.map_err(Error::db(
+            "recording a migration",
+            "write the history table",
+        ))
+    }
+
+    async fn mark_applied(
+        conn: &mut PgConnection,
+        table: &Table,
+        version: &str,
+    ) -> Result<u64, Error> {
+        let sql = format!(
+            "UPDATE {} SET status = 'applied' WHERE version = $1",
+            table.qualified()
+        );
+        let done = sqlx::query(AssertSqlSafe(sql))
+            .bind(version)
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::db("updating the history table", "write it"))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn forget(conn: &mut PgConnection, table: &Table, version: &str) -> Result<u64, Error> {
+        let sql = format!("DELETE FROM {} WHERE version = $1", table.qualified());
+        let done = sqlx::query(AssertSqlSafe(sql))
+            .bind(version)
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::db("updating the history table", "write it"))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn rewrite(conn: &mut PgConnection, table: &Table, m: &Migration) -> Result<(), Error> {
+        let sql = format!(
+            "UPDATE {} SET name = $2, checksum = $3, down_sql = $4 WHERE version = $1",
+            table.qualified()
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(m.version())
+            .bind(m.name())
+            .bind(m.checksum())
+            .bind(m.down_sql())
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::db("updating the history table", "write it"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,387 @@
+//! SQLite: each migration runs inside `BEGIN IMMEDIATE`, which is the lock, and re-checks the
+//! history inside it, so concurrent processes apply each migration once.
+
+use std::time::{Duration, Instant};
+
+use migrate_core::{Dialect, TransactionMode};
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{AssertSqlSafe, Row, Sqlite};
+
+use super::{Backend, Direction, Step, TOOL_VERSION, db_message, statement_at};
+use crate::error::{Error, FailedState};
+use crate::history::{HistoryRow, Table};
+use crate::migration::Migration;
+
+async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn is_busy(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "5" || c == "6" || c == "517")
+}
+
+/// `BEGIN IMMEDIATE`, retried while another connection holds the write lock, up to `timeout`.
+async fn begin_immediate(
+    conn: &mut SqliteConnection,
+    table: &Table,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    loop {
+        match exec(conn, "BEGIN IMMEDIATE").await {
+            Ok(()) => return Ok(()),
+            Err(e) if is_busy(&e) && started.elapsed() < timeout => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) if is_busy(&e) => {
+                return Err(Error::LockTimeout {
+                    table: table.qualified(),
+                    timeout,
+                });
+            }
+            Err(e) => return Err(Error::db("starting a transaction", "write the database")(e)),
+        }
+    }
+}
+
+async fn recorded(
+    conn: &mut SqliteConnection,
+    table: &Table,
+    version: &str,
+) -> Result<Option<String>, Error> {
+    let sql = format!(
+        "SELECT status FROM {} WHERE version = ?1",
+        table.qualified()
+    );
+    let row: Option<(String,)> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(version)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(Error::db("reading the history table", "read it"))?;
+    Ok(row.map(|r| r.0))
+}
+
+async fn insert(
+    conn: &mut SqliteConnection,
+    table: &Table,
+    m: &Migration,
+    status: &str,
+    duration_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?5, ?6, ?7)",
+        table.qualified()
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(m.version())
+        .bind(m.name())
+        .bind(m.checksum())
+        .bind(m.down_sql())
+        .bind(duration_ms)
+        .bind(status)
+        .bind(TOOL_VERSION)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn delete(
+    conn: &mut SqliteConnection,
+    table: &Table,
+    version: &str,
+) -> Result<u64, sqlx::Error> {
+    let sql = format!("DELETE FROM {} WHERE version = ?1", table.qualified());
+    Ok(sqlx::query(AssertSqlSafe(sql))
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+async fn set_status(
+    conn: &mut SqliteConnection,
+    table: &Table,
+    version: &str,
+    status: &str,
+    duration_ms: i64,
+) -> Result<u64, sqlx::Error> {
+    let sql = format!(
+        "UPDATE {} SET status = ?2, duration_ms = ?3 WHERE version = ?1",
+        table.qualified()
+    );
+    Ok(sqlx::query(AssertSqlSafe(sql))
+        .bind(version)
+        .bind(status)
+        .bind(duration_ms)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+fn failure(
+    step: Step<'_>,
+    offset: Option<usize>,
+    state: FailedState,
+    source: sqlx::Error,
+) -> Error {
+    let (line, statement) = match offset {
+        Some(at) => statement_at(step.sql, at, Dialect::Sqlite, step.first_line),
+        None => (step.first_line, None),
+    };
+    Error::Migration {
+        version: step.migration.version().to_owned(),
+        name: step.migration.name().to_owned(),
+        path: step.migration.path().to_owned(),
+        line,
+        statement,
+        message: db_message(&source),
+        state,
+        source,
+    }
+}
+
+/// Runs the statements one by one; on failure returns where the failing one starts.
+async fn run_statements(
+    conn: &mut SqliteConnection,
+    sql: &str,
+) -> Result<(), (usize, sqlx::Error)> {
+    for s in migrate_core::split::split(sql, Dialect::Sqlite).sql() {
+        exec(conn, s.text(sql))
+            .await
+            .map_err(|e| (s.body.start, e))?;
+    }
+    Ok(())
+}
+
+/// How long `BEGIN IMMEDIATE` waits for another writer.
+const WRITE_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Backend for Sqlite {
+    const DIALECT: Dialect = Dialect::Sqlite;
+
+    async fn read_history(
+        conn: &mut SqliteConnection,
+        table: &Table,
+    ) -> Result<Option<Vec<HistoryRow>>, Error> {
+        let sql = format!(
+            "SELECT version, name, checksum, status, applied_at, duration_ms FROM {}",
+            table.qualified()
+        );
+        let rows = match sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await {
+            Ok(rows) => rows,
+            Err(e) if db_message(&e).starts_with("no such table") => return Ok(None),
+            Err(e) => return Err(Error::db("reading the history table", "read it")(e)),
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let read = |e: sqlx::Error| Error::BadHistory {
+                table: table.qualified(),
+                detail: e.to_string(),
+            };
+            let status: String = row.try_get(3).map_err(read)?;
+            out.push(HistoryRow {
+                version: row.try_get(0).map_err(read)?,
+                name: row.try_get(1).map_err(read)?,
+                checksum: row.try_get(2).map_err(read)?,
+                status: HistoryRow::parse_status(&status, table)?,
+                applied_at: row.try_get(4).map_err(read)?,
+                duration_ms: row.try_get(5).map_err(read)?,
+            });
+        }
+        Ok(Some(out))
+    }
+
+    async fn stored_down(
+        conn: &mut SqliteConnection,
+        table: &Table,
+        version: &str,
+    ) -> Result<Option<String>, Error> {
+        let sql = format!(
+            "SELECT down_sql FROM {} WHERE version = ?1",
+            table.qualified()
+        );
+        let row: Option<(Option<String>,)> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(version)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(Error::db("reading the history table", "read it"))?;
+        Ok(row.and_then(|r| r.0))
+    }
+
+    async fn lock(_: &mut SqliteConnection, _: &Table, _: Duration) -> Result<(), Error> {
+        // Each step takes SQLite's write lock with `BEGIN IMMEDIATE` and re-checks inside it.
+        Ok(())
+    }
+
+    async fn unlock(_: &mut SqliteConnection, _: &Table) -> Result<(), Error> {
+        Ok(())
+    }
+
+    async fn prepare(conn: &mut SqliteConnection, table: &Table) -> Result<(), Error> {
+        let sql = format!(
+            "CREATE TABLE IF NOT EXISTS {} (
+                version TEXT PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                down_sql TEXT,
+                applied_at TEXT NOT NULL,
+                duration_ms INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                tool_version TEXT NOT NULL
+            )",
+            table.qualified()
+        );
+        exec(conn, &sql)
+            .await
+            .map_err(Error::db("creating the history table", "create tables"))
+    }
+
+    async fn apply(
+        conn: &mut SqliteConnection,
+        table: &Table,
+        step: Step<'_>,
+    ) -> Result<bool, Error> {
+        let m = step.migration;
+        let write = Error::db("recording a migration", "write the history table");
+        begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
+        // Re-check inside the lock: another process may have done this step already.
+        let status = recorded(conn, table, m.version()).await;
+        let already = match (&status, step.direction) {
+            (Err(_), _) => true,
+            (Ok(s), Direction::Up) => s.is_some(),
+            (Ok(s), Direction::Down) => s.is_none(),
+        };
+        if already {
+            let _ = exec(conn, "ROLLBACK").await;
+            return status.map(|_| false);
+        }
+
+        if step.mode == TransactionMode::Transaction {
+            let started = Instant::now();
+            if let Err(e) = exec(conn, step.sql).await {
+                let _ = exec(conn, "ROLLBACK").await;
+                // Find the failing statement in a transaction that is rolled back.
+                let mut offset = None;
+                if exec(conn, "BEGIN").await.is_ok() {
+                    offset = run_statements(conn, step.sql).await.err().map(|(at, _)| at);
+                    let _ = exec(conn, "ROLLBACK").await;
+                }
+                return Err(failure(step, offset, FailedState::RolledBack, e));
+            }
+            let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+            let recorded = match step.direction {
+                Direction::Up => insert(conn, table, m, "applied", elapsed).await,
+                Direction::Down => delete(conn, table, m.version()).await.map(|_| ()),
+            };
+            if let Err(e) = recorded {
+                let _ = exec(conn, "ROLLBACK").await;
+                return Err(write(e));
+            }
+            exec(conn, "COMMIT").await.map_err(write)?;
+            return Ok(true);
+        }
+
+        // Outside a transaction: commit a `dirty` row first, run, then mark it done.
+        let marked = match step.direction {
+            Direction::Up => insert(conn, table, m, "dirty", 0).await,
+            Direction::Down => set_status(conn, table, m.version(), "dirty", 0)
+                .await
+                .map(|_| ()),
+        };
+        if let Err(e) = marked {
+            let _ = exec(conn, "ROLLBACK").await;
+            return Err(write(e));
+        }
+        exec(conn, "COMMIT").await.map_err(Error::db(
+            "recording a migration",
+            "write the history table",
+        ))?;
+        let started = Instant::now();
+        let ran = if step.mode == TransactionMode::Script {
+            exec(conn, step.sql).await.map_err(|e| (0, e))
+        } else {
+            run_statements(conn, step.sql).await
+        };
+        if let Err((at, e)) = ran {
+            let offset = (step.mode == TransactionMode::NoTransaction).then_some(at);
+            return Err(failure(step, offset, FailedState::Dirty, e));
+        }
+        let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let write = Error::db("recording a migration", "write the history table");
+        match step.direction {
+            Direction::Up => set_status(conn, table, m.version(), "applied", elapsed)
+                .await
+                .map_err(write)?,
+            Direction::Down => delete(conn, table, m.version()).await.map_err(write)?,
+        };
+        Ok(true)
+    }
+
+    async fn record(
+        conn: &mut SqliteConnection,
+        table: &Table,
+        m: &Migration,
+    ) -> Result<(), Error> {
+        if recorded(conn, table, m.version()).await?.is_some() {
+            return Ok(());
+        }
+        insert(conn, table, m, "applied", 0)
+            .await
+            .map_err(Error::db(
+                "recording a migration",
+                "write the history table",
+            ))
+    }
+
+    async fn mark_applied(
+        conn: &mut SqliteConnection,
+        table: &Table,
+        version: &str,
+    ) -> Result<u64, Error> {
+        let sql = format!(
+            "UPDATE {} SET status = 'applied' WHERE version = ?1",
+            table.qualified()
+        );
+        Ok(sqlx::query(AssertSqlSafe(sql))
+            .bind(version)
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::db("updating the history table", "write it"))?
+            .rows_affected())
+    }
+
+    async fn forget(
+        conn: &mut SqliteConnection,
+        table: &Table,
+        version: &str,
+    ) -> Result<u64, Error> {
+        delete(conn, table, version)
+            .await
+            .map_err(Error::db("updating the history table", "write it"))
+    }
+
+    async fn rewrite(
+        conn: &mut SqliteConnection,
+        table: &Table,
+        m: &Migration,
+    ) -> Result<(), Error> {
+        let sql = format!(
+            "UPDATE {} SET name = ?2, checksum = ?3, down_sql = ?4 WHERE version = ?1",
+            table.qualified()
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(m.version())
+            .bind(m.name())
+            .bind(m.checksum())
+            .bind(m.down_sql())
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::db("updating the history table", "write it"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,127 @@
+//! The runtime's errors: each names the migration, the statement's line and the database's own
+//! message where there is one, and says what to do next.
+
+use std::time::Duration;
+
+/// Why a runtime operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Talking to the database failed outside any migration (connecting, the history table).
+    #[error(
+        "{action} failed on the database: {source}; check that the database is reachable and the user may {action_hint}"
+    )]
+    Database {
+        action: &'static str,
+        action_hint: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// A migration's SQL failed.
+    #[error(
+        "migration {version} `{name}` failed at {path}:{line}: {message}{}",
+        match .state { FailedState::RolledBack => "; nothing of it was applied, so fix the SQL and run again".to_owned(), FailedState::Dirty => format!("; it is now marked dirty: repair the database by hand, then run `cargo migrate resolve --applied {version}` or `--rolled-back {version}`") }
+    )]
+    Migration {
+        version: String,
+        name: String,
+        path: String,
+        /// The line in the file where the failing statement starts.
+        line: u32,
+        /// The failing statement, when it could be told apart.
+        statement: Option<String>,
+        /// The database's message.
+        message: String,
+        state: FailedState,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// A migration is marked `dirty`: it failed, or was interrupted, outside a transaction.
+    #[error(
+        "migration {version} `{name}` is marked dirty in {table}: it failed or was interrupted outside a transaction; check its objects in the database, then run `cargo migrate resolve --applied {version}` if it completed or `cargo migrate resolve --rolled-back {version}` if it did not"
+    )]
+    Dirty {
+        version: String,
+        name: String,
+        table: String,
+    },
+
+    /// An applied migration's file was edited.
+    #[error(
+        "migration {version} `{name}` was edited after it was applied (checksum {recorded} recorded, {current} now); restore the file, or run `cargo migrate repair` to record the new checksum (or allow modified migrations)"
+    )]
+    Modified {
+        version: String,
+        name: String,
+        recorded: String,
+        current: String,
+    },
+
+    /// An applied migration has no file any more.
+    #[error(
+        "migration {version} `{name}` is applied in the database but missing from the migrations; restore its file, or allow missing migrations to run anyway"
+    )]
+    Missing { version: String, name: String },
+
+    /// A pending migration is older than the newest applied one and the policy refuses it.
+    #[error(
+        "migration {version} `{name}` is pending but older than the newest applied migration {newest}; give it a newer version, or set `out-of-order = \"warn\"` to apply it"
+    )]
+    OutOfOrder {
+        version: String,
+        name: String,
+        newest: String,
+    },
+
+    /// Another process held the migration lock for longer than the timeout.
+    #[error(
+        "waited {timeout:?} for the migration lock on {table} and another process still holds it; it may be applying a long migration: wait and run again, or raise the lock timeout"
+    )]
+    LockTimeout { table: String, timeout: Duration },
+
+    /// A revert reached a migration that has no down SQL.
+    #[error(
+        "migration {version} `{name}` cannot be reverted: it has no down SQL, in its file or in the history table; write a down section, then run `cargo migrate repair` to record it"
+    )]
+    Irreversible { version: String, name: String },
+
+    /// A version given by the caller is not known.
+    #[error("no migration has version {version}; run `cargo migrate status` to list the versions")]
+    UnknownVersion { version: String },
+
+    /// A table or schema name that cannot be written into SQL safely.
+    #[error(
+        "`{name}` is not a valid table or schema name; use letters, digits and `_` (at most 63), optionally `schema.table`"
+    )]
+    BadIdentifier { name: String },
+
+    /// The history table holds a row the runtime does not understand.
+    #[error(
+        "the history table {table} holds a row it cannot read ({detail}); fix or remove the row, or point `table` at a different history table"
+    )]
+    BadHistory { table: String, detail: String },
+}
+
+/// What a failed migration left behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedState {
+    /// Its transaction was rolled back: no trace.
+    RolledBack,
+    /// It ran outside a transaction: its row is `dirty`.
+    Dirty,
+}
+
+impl Error {
+    pub(crate) fn db(
+        action: &'static str,
+        action_hint: &'static str,
+    ) -> impl FnOnce(sqlx::Error) -> Error {
+        move |source| Error::Database {
+            action,
+            action_hint,
+            source,
+        }
+    }
+}

@@ -1,0 +1,637 @@
+//! [`Migrator`]: the generic algorithm (plan, lock, apply, record), written once for every
+//! backend.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use migrate_core::{Config, Level, MigrationSet, Version};
+use sqlx::Pool;
+use sqlx::pool::PoolConnection;
+use tracing::Instrument;
+
+use crate::backend::{Backend, Direction, Step};
+use crate::error::Error;
+use crate::history::{self, HistoryRow, MigrationStatus, RowStatus, Table};
+use crate::migration::Migration;
+
+/// Called before and after each migration step.
+pub trait Hooks: Send + Sync {
+    fn before(&self, _migration: &Migration, _direction: Direction) {}
+    fn after(&self, _migration: &Migration, _direction: Direction, _duration: Duration) {}
+}
+
+/// One step that ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ran {
+    pub version: String,
+    pub name: String,
+    pub duration: Duration,
+}
+
+/// What a call did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub applied: Vec<Ran>,
+    pub reverted: Vec<Ran>,
+    /// Versions recorded without running (baseline, resolve).
+    pub recorded: Vec<String>,
+    /// Things worth a look that did not stop the run (out-of-order migrations).
+    pub warnings: Vec<String>,
+}
+
+/// What [`Migrator::plan`] would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Pending migrations in the order `run` applies them.
+    pub pending: Vec<Migration>,
+    pub warnings: Vec<String>,
+}
+
+/// A history row whose name, checksum or down SQL [`Migrator::repair`] rewrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repaired {
+    pub version: String,
+    pub name: String,
+    pub old_checksum: String,
+    pub new_checksum: String,
+}
+
+/// Applies, reverts and reports a fixed list of migrations against a database.
+///
+/// Built by `embed_migrations!` as a `static`, or from a folder with [`Migrator::from_set`].
+#[derive(Clone)]
+pub struct Migrator {
+    migrations: Cow<'static, [Migration]>,
+    table: Cow<'static, str>,
+    schema: Option<Cow<'static, str>>,
+    out_of_order: Level,
+    allow_missing: bool,
+    allow_modified: bool,
+    lock_timeout: Duration,
+    hooks: Option<Arc<dyn Hooks>>,
+}
+
+impl fmt::Debug for Migrator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Migrator")
+            .field("migrations", &self.migrations.len())
+            .field("table", &self.table)
+            .field("schema", &self.schema)
+            .field("out_of_order", &self.out_of_order)
+            .field("allow_missing", &self.allow_missing)
+            .field("allow_modified", &self.allow_modified)
+            .field("lock_timeout", &self.lock_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default wait for another process's migration lock.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Migrator {
+    /// A migrator over migrations embedded at compile time. Used by `embed_migrations!`.
+    #[doc(hidden)]
+    pub const fn __embedded(
+        migrations: &'static [Migration],
+        table: &'static str,
+        out_of_order: Level,
+    ) -> Migrator {
+        Migrator {
+            migrations: Cow::Borrowed(migrations),
+            table: Cow::Borrowed(table),
+            schema: None,
+            out_of_order,
+            allow_missing: false,
+            allow_modified: false,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            hooks: None,
+        }
+    }
+
+    /// A migrator over a folder read by `migrate-core`, with the config's table and policies.
+    /// Paths in messages are shown relative to `base` when they are under it.
+    pub fn from_set(set: &MigrationSet, config: &Config, base: &std::path::Path) -> Migrator {
+        let migrations = set
+            .migrations
+            .iter()
+            .map(|m| {
+                let path = m.up.path.strip_prefix(base).unwrap_or(&m.up.path);
+                Migration::from_core(m, path.display().to_string())
+            })
+            .collect::<Vec<_>>();
+        Migrator {
+            migrations: Cow::Owned(migrations),
+            table: Cow::Owned(config.table.to_string()),
+            schema: None,
+            out_of_order: config.out_of_order,
+            allow_missing: false,
+            allow_modified: false,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            hooks: None,
+        }
+    }
+
+    /// The same migrator, applying into one PostgreSQL schema (created if missing, with the
+    /// history table inside it and the lock keyed by it), or one MySQL database.
+    pub fn in_schema(&self, schema: &str) -> Migrator {
+        Migrator {
+            schema: Some(Cow::Owned(schema.to_owned())),
+            ..self.clone()
+        }
+    }
+
+    /// Uses another history table (`name` or `schema.name`).
+    pub fn with_table(&self, table: &str) -> Migrator {
+        Migrator {
+            table: Cow::Owned(table.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// What to do with a pending migration older than the newest applied one: `Warn` (the
+    /// default) applies it with a warning, `Deny` refuses, `Allow` applies it silently.
+    pub fn out_of_order(mut self, level: Level) -> Migrator {
+        self.out_of_order = level;
+        self
+    }
+
+    /// Runs even when an applied migration's file is gone.
+    pub fn allow_missing(mut self, allow: bool) -> Migrator {
+        self.allow_missing = allow;
+        self
+    }
+
+    /// Runs even when an applied migration's file was edited.
+    pub fn allow_modified(mut self, allow: bool) -> Migrator {
+        self.allow_modified = allow;
+        self
+    }
+
+    /// How long to wait for another process's migration lock (default 60 s).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Migrator {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Calls `hooks` before and after each migration.
+    pub fn with_hooks(mut self, hooks: impl Hooks + 'static) -> Migrator {
+        self.hooks = Some(Arc::new(hooks));
+        self
+    }
+
+    /// The migrations, in version order.
+    pub fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    fn table(&self) -> Result<Table, Error> {
+        Table::new(self.schema.as_deref(), &self.table)
+    }
+
+    fn find(&self, version: &Version) -> Result<&Migration, Error> {
+        self.migrations
+            .iter()
+            .find(|m| m.version_parts() == version.parts())
+            .ok_or_else(|| Error::UnknownVersion {
+                version: version.to_string(),
+            })
+    }
+
+    /// Checks the history against the migrations and returns what is pending, in order, up
+    /// to `target`.
+    fn pending(
+        &self,
+        rows: &[HistoryRow],
+        target: Option<&[u64]>,
+        table: &Table,
+    ) -> Result<Plan, Error> {
+        let by_version: HashMap<&str, &HistoryRow> =
+            rows.iter().map(|r| (r.version.as_str(), r)).collect();
+        if let Some(dirty) = rows
+            .iter()
+            .filter(|r| r.status == RowStatus::Dirty)
+            .min_by_key(|r| history::parts_of(&r.version))
+        {
+            return Err(Error::Dirty {
+                version: dirty.version.clone(),
+                name: dirty.name.clone(),
+                table: table.qualified(),
+            });
+        }
+        let mut pending = Vec::new();
+        for m in self.migrations.iter() {
+            match by_version.get(m.version()) {
+                Some(row) if row.checksum != m.checksum() && !self.allow_modified => {
+                    return Err(Error::Modified {
+                        version: m.version().to_owned(),
+                        name: m.name().to_owned(),
+                        recorded: row.checksum.clone(),
+                        current: m.checksum().to_owned(),
+                    });
+                }
+                Some(_) => {}
+                None if target.is_none_or(|t| m.version_parts() <= t) => pending.push(m.clone()),
+                None => {}
+            }
+        }
+        if !self.allow_missing && rows.len() + pending.len() > self.migrations.len() {
+            let known: HashMap<&str, ()> =
+                self.migrations.iter().map(|m| (m.version(), ())).collect();
+            if let Some(row) = rows
+                .iter()
+                .find(|r| !known.contains_key(r.version.as_str()))
+            {
+                return Err(Error::Missing {
+                    version: row.version.clone(),
+                    name: row.name.clone(),
+                });
+            }
+        }
+        let mut warnings = Vec::new();
+        if let Some(newest) = rows.iter().map(|r| history::parts_of(&r.version)).max() {
+            let newest_text = rows
+                .iter()
+                .find(|r| history::parts_of(&r.version) == newest)
+                .map(|r| r.version.clone())
+                .unwrap_or_default();
+            for m in pending
+                .iter()
+                .filter(|m| m.version_parts() < newest.as_slice())
+            {
+                match self.out_of_order {
+                    Level::Deny => {
+                        return Err(Error::OutOfOrder {
+                            version: m.version().to_owned(),
+                            name: m.name().to_owned(),
+                            newest: newest_text,
+                        });
+                    }
+                    Level::Warn => warnings.push(format!(
+                        "migration {} `{}` is older than the newest applied migration {newest_text}; applying it out of order",
+                        m.version(),
+                        m.name()
+                    )),
+                    Level::Allow => {}
+                }
+            }
+        }
+        Ok(Plan { pending, warnings })
+    }
+
+    /// Applies every pending migration. When nothing is pending this costs one query and
+    /// takes no lock.
+    pub async fn run<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Report, Error> {
+        self.apply_up(pool, None).await
+    }
+
+    /// Applies pending migrations up to and including `version`.
+    pub async fn run_to<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        version: &Version,
+    ) -> Result<Report, Error> {
+        self.find(version)?;
+        self.apply_up(pool, Some(version.parts())).await
+    }
+
+    /// What `run` would apply, without applying it.
+    pub async fn plan<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Plan, Error> {
+        let table = self.table()?;
+        let mut conn = acquire(pool).await?;
+        let rows = DB::read_history(&mut conn, &table)
+            .await?
+            .unwrap_or_default();
+        self.pending(&rows, None, &table)
+    }
+
+    /// Every migration and every history row with its state.
+    pub async fn status<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+    ) -> Result<Vec<MigrationStatus>, Error> {
+        let table = self.table()?;
+        let mut conn = acquire(pool).await?;
+        let rows = DB::read_history(&mut conn, &table)
+            .await?
+            .unwrap_or_default();
+        Ok(history::status(&self.migrations, &rows))
+    }
+
+    async fn apply_up<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        target: Option<&[u64]>,
+    ) -> Result<Report, Error> {
+        let table = self.table()?;
+        let span =
+            tracing::info_span!("migrate.run", table = %table.qualified(), dialect = %DB::DIALECT);
+        async {
+            let mut conn = acquire(pool).await?;
+            let rows = DB::read_history(&mut conn, &table).await?;
+            let plan = self.pending(rows.as_deref().unwrap_or_default(), target, &table)?;
+            if plan.pending.is_empty() {
+                return Ok(Report {
+                    warnings: plan.warnings,
+                    ..Report::default()
+                });
+            }
+            self.locked(&mut conn, &table, async |conn, table| {
+                DB::prepare(conn, table).await?;
+                // Re-read under the lock: another process may have applied some already.
+                let rows = DB::read_history(conn, table).await?.unwrap_or_default();
+                let plan = self.pending(&rows, target, table)?;
+                let mut report = Report {
+                    warnings: plan.warnings,
+                    ..Report::default()
+                };
+                for warning in &report.warnings {
+                    tracing::warn!("{warning}");
+                }
+                for m in &plan.pending {
+                    let step = Step {
+                        migration: m,
+                        direction: Direction::Up,
+                        sql: m.up_sql(),
+                        mode: m.up_mode,
+                        first_line: m.up_line,
+                    };
+                    if let Some(ran) = self.step::<DB>(conn, table, step).await? {
+                        report.applied.push(ran);
+                    }
+                }
+                Ok(report)
+            })
+            .await
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn step<DB: Backend>(
+        &self,
+        conn: &mut DB::Connection,
+        table: &Table,
+        step: Step<'_>,
+    ) -> Result<Option<Ran>, Error> {
+        let m = step.migration;
+        let span = tracing::info_span!("migrate.step", version = m.version(), name = m.name(), direction = ?step.direction);
+        async {
+            if let Some(hooks) = &self.hooks {
+                hooks.before(m, step.direction);
+            }
+            let started = Instant::now();
+            let ran = DB::apply(conn, table, step).await?;
+            let duration = started.elapsed();
+            if !ran {
+                return Ok(None);
+            }
+            tracing::info!(duration_ms = duration.as_millis() as u64, "done");
+            if let Some(hooks) = &self.hooks {
+                hooks.after(m, step.direction, duration);
+            }
+            Ok(Some(Ran {
+                version: m.version().to_owned(),
+                name: m.name().to_owned(),
+                duration,
+            }))
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Runs `body` holding the migration lock, and releases the lock on every path.
+    async fn locked<DB: Backend, T>(
+        &self,
+        conn: &mut PoolConnection<DB>,
+        table: &Table,
+        body: impl AsyncFnOnce(&mut DB::Connection, &Table) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        // If this future is dropped half-way, the connection is closed rather than returned to
+        // the pool, which ends the session and with it the lock and any `search_path`.
+        conn.close_on_drop();
+        DB::lock(conn, table, self.lock_timeout).await?;
+        let result = body(conn, table).await;
+        let unlocked = DB::unlock(conn, table).await;
+        let value = result?;
+        unlocked?;
+        Ok(value)
+    }
+
+    /// Reverts the last `n` applied migrations, newest first, using the down SQL stored in the
+    /// history table (or, where none is stored, the file's).
+    pub async fn revert_last<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        n: usize,
+    ) -> Result<Report, Error> {
+        self.revert(pool, RevertTarget::Last(n)).await
+    }
+
+    /// Reverts every applied migration newer than `version`.
+    pub async fn revert_to<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        version: &Version,
+    ) -> Result<Report, Error> {
+        self.revert(pool, RevertTarget::Above(version.parts().to_vec()))
+            .await
+    }
+
+    /// Reverts every applied migration.
+    pub async fn revert_all<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Report, Error> {
+        self.revert(pool, RevertTarget::All).await
+    }
+
+    async fn revert<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        target: RevertTarget,
+    ) -> Result<Report, Error> {
+        let table = self.table()?;
+        let mut conn = acquire(pool).await?;
+        self.locked(&mut conn, &table, async |conn, table| {
+            let Some(rows) = DB::read_history(conn, table).await? else {
+                return Ok(Report::default());
+            };
+            if let Some(dirty) = rows.iter().find(|r| r.status == RowStatus::Dirty) {
+                return Err(Error::Dirty {
+                    version: dirty.version.clone(),
+                    name: dirty.name.clone(),
+                    table: table.qualified(),
+                });
+            }
+            let mut applied: Vec<&HistoryRow> = rows.iter().collect();
+            applied.sort_by_key(|r| std::cmp::Reverse(history::parts_of(&r.version)));
+            let chosen: Vec<&HistoryRow> = match &target {
+                RevertTarget::Last(n) => applied.into_iter().take(*n).collect(),
+                RevertTarget::Above(v) => applied
+                    .into_iter()
+                    .filter(|r| history::parts_of(&r.version) > *v)
+                    .collect(),
+                RevertTarget::All => applied,
+            };
+            DB::prepare(conn, table).await?;
+            let mut report = Report::default();
+            for row in chosen {
+                let file = self.migrations.iter().find(|m| m.version() == row.version);
+                let stored = DB::stored_down(conn, table, &row.version).await?;
+                let down = stored.or_else(|| file.and_then(|m| m.down_sql().map(str::to_owned)));
+                let Some(down) = down else {
+                    return Err(Error::Irreversible {
+                        version: row.version.clone(),
+                        name: row.name.clone(),
+                    });
+                };
+                // A migration whose file is gone still reverts, from the stored SQL.
+                let fallback;
+                let migration = match file {
+                    Some(m) => m,
+                    None => {
+                        fallback = Migration {
+                            version: Cow::Owned(row.version.clone()),
+                            version_parts: Cow::Owned(history::parts_of(&row.version)),
+                            name: Cow::Owned(row.name.clone()),
+                            up: Cow::Borrowed(""),
+                            down: Some(Cow::Owned(down.clone())),
+                            checksum: Cow::Owned(row.checksum.clone()),
+                            up_mode: migrate_core::TransactionMode::Transaction,
+                            down_mode: migrate_core::TransactionMode::Transaction,
+                            path: Cow::Owned(format!("{} (history table)", table.qualified())),
+                            up_line: 1,
+                            down_line: 1,
+                        };
+                        &fallback
+                    }
+                };
+                let step = Step {
+                    migration,
+                    direction: Direction::Down,
+                    sql: &down,
+                    mode: migration.down_mode,
+                    first_line: migration.down_line,
+                };
+                if let Some(ran) = self.step::<DB>(conn, table, step).await? {
+                    report.reverted.push(ran);
+                }
+            }
+            Ok(report)
+        })
+        .await
+    }
+
+    /// Records every migration up to and including `version` as applied, without running it:
+    /// adopting a database whose schema already exists.
+    pub async fn baseline<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        version: &Version,
+    ) -> Result<Report, Error> {
+        self.find(version)?;
+        let table = self.table()?;
+        let mut conn = acquire(pool).await?;
+        self.locked(&mut conn, &table, async |conn, table| {
+            DB::prepare(conn, table).await?;
+            let rows = DB::read_history(conn, table).await?.unwrap_or_default();
+            let known: HashMap<&str, ()> = rows.iter().map(|r| (r.version.as_str(), ())).collect();
+            let mut report = Report::default();
+            for m in self.migrations.iter().filter(|m| {
+                m.version_parts() <= version.parts() && !known.contains_key(m.version())
+            }) {
+                DB::record(conn, table, m).await?;
+                report.recorded.push(m.version().to_owned());
+            }
+            Ok(report)
+        })
+        .await
+    }
+
+    /// Marks a migration applied after a manual repair: a `dirty` row becomes `applied`, and a
+    /// migration with no row gets one.
+    pub async fn resolve_applied<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        version: &Version,
+    ) -> Result<Report, Error> {
+        let m = self.find(version)?.clone();
+        let table = self.table()?;
+        let mut conn = acquire(pool).await?;
+        self.locked(&mut conn, &table, async |conn, table| {
+            DB::prepare(conn, table).await?;
+            if DB::mark_applied(conn, table, m.version()).await? == 0 {
+                DB::record(conn, table, &m).await?;
+            }
+            Ok(Report {
+                recorded: vec![m.version().to_owned()],
+                ..Report::default()
+            })
+        })
+        .await
+    }
+
+    /// Removes a migration's row after a manual rollback, so the next run applies it again.
+    pub async fn resolve_rolled_back<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        version: &Version,
+    ) -> Result<Report, Error> {
+        let table = self.table()?;
+        let text = version.to_string();
+        let mut conn = acquire(pool).await?;
+        self.locked(&mut conn, &table, async |conn, table| {
+            if DB::read_history(conn, table).await?.is_none()
+                || DB::forget(conn, table, &text).await? == 0
+            {
+                return Err(Error::UnknownVersion {
+                    version: text.clone(),
+                });
+            }
+            Ok(Report {
+                recorded: vec![text.clone()],
+                ..Report::default()
+            })
+        })
+        .await
+    }
+
+    /// Re-records the name, checksum and down SQL of every applied migration from its file,
+    /// returning the rows whose checksum changed.
+    pub async fn repair<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Vec<Repaired>, Error> {
+        let table = self.table()?;
+        let mut conn = acquire(pool).await?;
+        self.locked(&mut conn, &table, async |conn, table| {
+            let rows = DB::read_history(conn, table).await?.unwrap_or_default();
+            let mut changed = Vec::new();
+            for row in &rows {
+                let Some(m) = self.migrations.iter().find(|m| m.version() == row.version) else {
+                    continue;
+                };
+                DB::rewrite(conn, table, m).await?;
+                if row.checksum != m.checksum() {
+                    changed.push(Repaired {
+                        version: row.version.clone(),
+                        name: m.name().to_owned(),
+                        old_checksum: row.checksum.clone(),
+                        new_checksum: m.checksum().to_owned(),
+                    });
+                }
+            }
+            Ok(changed)
+        })
+        .await
+    }
+}
+
+enum RevertTarget {
+    Last(usize),
+    Above(Vec<u64>),
+    All,
+}
+
+async fn acquire<DB: Backend>(pool: &Pool<DB>) -> Result<PoolConnection<DB>, Error> {
+    pool.acquire()
+        .await
+        .map_err(Error::db("connecting", "connect"))
+}
