@@ -17,6 +17,7 @@ pub struct Migration {
     pub(crate) up_mode: TransactionMode,
     pub(crate) down_mode: TransactionMode,
     pub(crate) path: Cow<'static, str>,
+    pub(crate) down_path: Cow<'static, str>,
     pub(crate) up_line: u32,
     pub(crate) down_line: u32,
 }
@@ -63,7 +64,16 @@ impl Migration {
         self.up_line
     }
 
-    pub(crate) fn from_core(m: &migrate_core::Migration, path: String) -> Migration {
+    /// The file the down SQL was read from (the same file for single-file migrations).
+    pub fn down_path(&self) -> &str {
+        &self.down_path
+    }
+
+    pub(crate) fn from_core(
+        m: &migrate_core::Migration,
+        path: String,
+        down_path: String,
+    ) -> Migration {
         Migration {
             version: Cow::Owned(m.version.to_string()),
             version_parts: Cow::Owned(m.version.parts().to_vec()),
@@ -77,6 +87,7 @@ impl Migration {
                 .as_ref()
                 .map_or(TransactionMode::Transaction, |d| d.transaction),
             path: Cow::Owned(path),
+            down_path: Cow::Owned(down_path),
             up_line: m.up.start.line,
             down_line: m.down.as_ref().map_or(1, |d| d.start.line),
         }
@@ -96,6 +107,7 @@ pub const fn embedded(
     up_mode: TransactionMode,
     down_mode: TransactionMode,
     path: &'static str,
+    down_path: &'static str,
     up_line: u32,
     down_line: u32,
 ) -> Migration {
@@ -112,6 +124,7 @@ pub const fn embedded(
         up_mode,
         down_mode,
         path: Cow::Borrowed(path),
+        down_path: Cow::Borrowed(down_path),
         up_line,
         down_line,
     }

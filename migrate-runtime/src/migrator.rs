@@ -118,8 +118,10 @@ impl Migrator {
             .migrations
             .iter()
             .map(|m| {
-                let path = m.up.path.strip_prefix(base).unwrap_or(&m.up.path);
-                Migration::from_core(m, path.display().to_string())
+                let shown =
+                    |p: &std::path::Path| p.strip_prefix(base).unwrap_or(p).display().to_string();
+                let down = m.down.as_ref().map_or(&m.up.path, |d| &d.path);
+                Migration::from_core(m, shown(&m.up.path), shown(down))
             })
             .collect::<Vec<_>>();
         Migrator {
@@ -331,12 +333,17 @@ impl Migrator {
         async {
             let mut conn = acquire(pool).await?;
             let rows = DB::read_history(&mut conn, &table).await?;
-            let plan = self.pending(rows.as_deref().unwrap_or_default(), target, &table)?;
-            if plan.pending.is_empty() {
-                return Ok(Report {
-                    warnings: plan.warnings,
-                    ..Report::default()
-                });
+            let rows = rows.as_deref().unwrap_or_default();
+            // Without the lock a `dirty` row may be another process's migration in progress,
+            // so it is judged only under the lock.
+            if !rows.iter().any(|r| r.status == RowStatus::Dirty) {
+                let plan = self.pending(rows, target, &table)?;
+                if plan.pending.is_empty() {
+                    return Ok(Report {
+                        warnings: plan.warnings,
+                        ..Report::default()
+                    });
+                }
             }
             self.locked(&mut conn, &table, async |conn, table| {
                 DB::prepare(conn, table).await?;
@@ -355,6 +362,7 @@ impl Migrator {
                         migration: m,
                         direction: Direction::Up,
                         sql: m.up_sql(),
+                        path: m.path(),
                         mode: m.up_mode,
                         first_line: m.up_line,
                     };
@@ -500,6 +508,7 @@ impl Migrator {
                             up_mode: migrate_core::TransactionMode::Transaction,
                             down_mode: migrate_core::TransactionMode::Transaction,
                             path: Cow::Owned(format!("{} (history table)", table.qualified())),
+                            down_path: Cow::Owned(format!("{} (history table)", table.qualified())),
                             up_line: 1,
                             down_line: 1,
                         };
@@ -510,6 +519,7 @@ impl Migrator {
                     migration,
                     direction: Direction::Down,
                     sql: &down,
+                    path: migration.down_path(),
                     mode: migration.down_mode,
                     first_line: migration.down_line,
                 };

@@ -35,6 +35,8 @@ pub(crate) struct Step<'a> {
     pub migration: &'a Migration,
     pub direction: Direction,
     pub sql: &'a str,
+    /// The file `sql` comes from, for messages.
+    pub path: &'a str,
     pub mode: migrate_core::TransactionMode,
     /// The line of the file where `sql` starts.
     pub first_line: u32,

@@ -78,7 +78,7 @@ fn failure(step: Step<'_>, offset: Option<usize>, source: sqlx::Error) -> Error 
     Error::Migration {
         version: step.migration.version().to_owned(),
         name: step.migration.name().to_owned(),
-        path: step.migration.path().to_owned(),
+        path: step.path.to_owned(),
         line,
         statement,
         message: db_message(&source),

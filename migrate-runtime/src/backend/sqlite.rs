@@ -136,7 +136,7 @@ fn failure(
     Error::Migration {
         version: step.migration.version().to_owned(),
         name: step.migration.name().to_owned(),
-        path: step.migration.path().to_owned(),
+        path: step.path.to_owned(),
         line,
         statement,
         message: db_message(&source),

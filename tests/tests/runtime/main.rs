@@ -2,5 +2,8 @@
 
 mod support;
 
+mod concurrency;
+mod crates_io;
 mod failures;
 mod lifecycle;
+mod noop;

@@ -1,0 +1,123 @@
+//! The registry web app's 285 diesel migrations on PostgreSQL: all apply in one run, and a full
+//! revert stops exactly at the two down files the corpus README names as broken.
+
+use std::path::Path;
+
+use migrate_core::{Config, Dialect, MigrationSet};
+use migrate_runtime::{Error, FailedState, Migrator, State, Version};
+use migrate_tests::TestDb;
+use sqlx::postgres::PgPoolOptions;
+
+fn corpus_dir() -> Option<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus/rust-lang__crates-io/migrations");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "the corpus is missing at {}",
+        dir.display()
+    );
+    println!("skipped: no corpus at {}", dir.display());
+    None
+}
+
+fn expect_failure(err: &Error, version: &str, file_end: &str, expected: FailedState) -> String {
+    let Error::Migration {
+        version: v,
+        path,
+        state,
+        message,
+        ..
+    } = err
+    else {
+        panic!("expected a migration failure at {version}, got: {err}");
+    };
+    assert_eq!(v, version, "{err}");
+    assert!(path.ends_with(file_end), "{path}");
+    assert_eq!(*state, expected, "{err}");
+    message.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applies_all_and_reverts_until_the_broken_downs() {
+    let Some(dir) = corpus_dir() else { return };
+    let Some(db) = TestDb::create(Dialect::Postgres).await else {
+        return;
+    };
+    let mut config = Config::default();
+    config.dialect = Some(Dialect::Postgres);
+    let set = MigrationSet::load(&dir, &config).expect("the corpus loads");
+    let m = Migrator::from_set(&set, &config, &dir);
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&db.url)
+        .await
+        .expect("connect");
+
+    let report = m.run(&pool).await.expect("all 285 apply");
+    assert_eq!(report.applied.len(), 285);
+
+    // Newest first: the first broken down is 2024-10-25-112826 (it drops a constraint where
+    // its up created an index). It is `run_in_transaction = false`, so it is left dirty.
+    let err = m.revert_all(&pool).await.expect_err("the revert stops");
+    let message = expect_failure(
+        &err,
+        "20241025112826",
+        "2024-10-25-112826_make-unique-version-unique/down.sql",
+        FailedState::Dirty,
+    );
+    assert!(message.contains("does not exist"), "{message}");
+    let status = m.status(&pool).await.expect("status");
+    let position = status
+        .iter()
+        .position(|s| s.version == "20241025112826")
+        .expect("listed");
+    assert_eq!(status[position].state, State::Dirty);
+    assert!(
+        status[..position].iter().all(|s| s.state == State::Applied),
+        "older ones intact"
+    );
+    assert!(
+        status[position + 1..]
+            .iter()
+            .all(|s| s.state == State::Pending),
+        "newer ones reverted"
+    );
+
+    // Repair it by hand as an operator would (drop the index its up created), mark it rolled
+    // back, and go on.
+    sqlx::raw_sql("DROP INDEX versions_crate_id_num_no_build_uindex")
+        .execute(&pool)
+        .await
+        .expect("manual repair");
+    let v = Version::parse("20241025112826").expect("version");
+    m.resolve_rolled_back(&pool, &v).await.expect("resolve");
+
+    // The second: 2024-04-12-144536 uses CONCURRENTLY inside a transaction.
+    let err = m
+        .revert_all(&pool)
+        .await
+        .expect_err("the revert stops again");
+    let message = expect_failure(
+        &err,
+        "20240412144536",
+        "2024-04-12-144536_remove-downloads-column/down.sql",
+        FailedState::RolledBack,
+    );
+    assert!(message.contains("transaction block"), "{message}");
+    let status = m.status(&pool).await.expect("status");
+    let position = status
+        .iter()
+        .position(|s| s.version == "20240412144536")
+        .expect("listed");
+    assert!(
+        status[..=position]
+            .iter()
+            .all(|s| s.state == State::Applied),
+        "the failed one and older intact"
+    );
+    pool.close().await;
+    db.drop().await;
+}
