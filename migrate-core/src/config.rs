@@ -317,12 +317,11 @@ fn workspace_root(manifest: &Path, doc: &DeTable<'_>) -> Option<PathBuf> {
     let mut current = dir.parent();
     while let Some(candidate_dir) = current {
         let candidate = candidate_dir.join("Cargo.toml");
-        if let Ok(text) = std::fs::read_to_string(&candidate) {
-            if let Ok(doc) = DeTable::parse(&text) {
-                if get(doc.get_ref(), "workspace").is_some() {
-                    return Some(candidate);
-                }
-            }
+        if let Ok(text) = std::fs::read_to_string(&candidate)
+            && let Ok(doc) = DeTable::parse(&text)
+            && get(doc.get_ref(), "workspace").is_some()
+        {
+            return Some(candidate);
         }
         current = candidate_dir.parent();
     }

@@ -119,20 +119,25 @@ pub fn is_transaction_control(statement: &str) -> bool {
         .map(str::to_ascii_uppercase);
     let first = words.next();
     let second = words.next();
-    match (first.as_deref(), second.as_deref()) {
+    matches!(
+        (first.as_deref(), second.as_deref()),
         (
             Some("BEGIN"),
-            None
-            | Some(
-                "TRANSACTION" | "WORK" | "ISOLATION" | "READ" | "DEFERRED" | "IMMEDIATE"
-                | "EXCLUSIVE",
+            None | Some(
+                "TRANSACTION"
+                    | "WORK"
+                    | "ISOLATION"
+                    | "READ"
+                    | "DEFERRED"
+                    | "IMMEDIATE"
+                    | "EXCLUSIVE",
             ),
-        ) => true,
-        (Some("START"), Some("TRANSACTION")) => true,
-        (Some("COMMIT" | "END"), None | Some("TRANSACTION" | "WORK" | "AND")) => true,
-        (Some("ROLLBACK" | "ABORT"), None | Some("TRANSACTION" | "WORK" | "AND")) => true,
-        _ => false,
-    }
+        ) | (Some("START"), Some("TRANSACTION"))
+            | (
+                Some("COMMIT" | "END" | "ROLLBACK" | "ABORT"),
+                None | Some("TRANSACTION" | "WORK" | "AND"),
+            )
+    )
 }
 
 /// Words that open a block in a compound statement body.
@@ -247,12 +252,12 @@ impl<'a> Splitter<'a> {
             if self.skip_trivia() {
                 continue;
             }
-            if self.depth == 0 || self.delimiter != ";" {
-                if self.bytes[self.pos..].starts_with(self.delimiter.as_bytes()) {
-                    let end = self.pos + self.delimiter.len();
-                    self.finish_piece(end);
-                    continue;
-                }
+            if (self.depth == 0 || self.delimiter != ";")
+                && self.bytes[self.pos..].starts_with(self.delimiter.as_bytes())
+            {
+                let end = self.pos + self.delimiter.len();
+                self.finish_piece(end);
+                continue;
             }
             self.token();
         }
@@ -339,9 +344,9 @@ impl<'a> Splitter<'a> {
         let b = self.bytes[self.pos];
         if b.is_ascii_whitespace() {
             self.pos += 1;
-        } else if b == b'-' && self.peek(1) == Some(b'-') && self.line_comment_allowed() {
-            self.skip_line();
-        } else if b == b'#' && self.dialect == Dialect::Mysql {
+        } else if (b == b'-' && self.peek(1) == Some(b'-') && self.line_comment_allowed())
+            || (b == b'#' && self.dialect == Dialect::Mysql)
+        {
             self.skip_line();
         } else if b == b'/' && self.peek(1) == Some(b'*') {
             self.skip_block_comment();

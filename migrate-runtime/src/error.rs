@@ -19,24 +19,8 @@ pub enum Error {
     },
 
     /// A migration's SQL failed.
-    #[error(
-        "migration {version} `{name}` failed at {path}:{line}: {message}{}",
-        match .state { FailedState::RolledBack => "; nothing of it was applied, so fix the SQL and run again".to_owned(), FailedState::Dirty => format!("; it is now marked dirty: repair the database by hand, then run `cargo migrate resolve --applied {version}` or `--rolled-back {version}`") }
-    )]
-    Migration {
-        version: String,
-        name: String,
-        path: String,
-        /// The line in the file where the failing statement starts.
-        line: u32,
-        /// The failing statement, when it could be told apart.
-        statement: Option<String>,
-        /// The database's message.
-        message: String,
-        state: FailedState,
-        #[source]
-        source: sqlx::Error,
-    },
+    #[error(transparent)]
+    Migration(Box<MigrationFailure>),
 
     /// A migration is marked `dirty`: it failed, or was interrupted, outside a transaction.
     #[error(
@@ -102,6 +86,29 @@ pub enum Error {
         "the history table {table} holds a row it cannot read ({detail}); fix or remove the row, or point `table` at a different history table"
     )]
     BadHistory { table: String, detail: String },
+}
+
+/// A migration whose SQL failed: which one, where, the database's message, and what it left.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "migration {version} `{name}` failed at {path}:{line}: {message}{}",
+    match .state { FailedState::RolledBack => "; nothing of it was applied, so fix the SQL and run again".to_owned(), FailedState::Dirty => format!("; it is now marked dirty: repair the database by hand, then run `cargo migrate resolve --applied {version}` or `--rolled-back {version}`") }
+)]
+#[non_exhaustive]
+pub struct MigrationFailure {
+    pub version: String,
+    pub name: String,
+    /// The file of the failing SQL, relative to the package where known.
+    pub path: String,
+    /// The line in the file where the failing statement starts.
+    pub line: u32,
+    /// The failing statement, when it could be told apart.
+    pub statement: Option<String>,
+    /// The database's message.
+    pub message: String,
+    pub state: FailedState,
+    #[source]
+    pub source: sqlx::Error,
 }
 
 /// What a failed migration left behind.

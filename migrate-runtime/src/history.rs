@@ -64,6 +64,10 @@ pub struct HistoryRow {
 }
 
 impl HistoryRow {
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+        allow(dead_code)
+    )]
     pub(crate) fn parse_status(text: &str, table: &Table) -> Result<RowStatus, Error> {
         match text {
             "applied" => Ok(RowStatus::Applied),

@@ -24,16 +24,40 @@ mod migration;
 mod migrator;
 
 pub use backend::{Backend, Direction};
-pub use error::{Error, FailedState};
+pub use error::{Error, FailedState, MigrationFailure};
 pub use history::{HistoryRow, MigrationStatus, RowStatus, State};
 pub use migrate_core::{Level, TransactionMode, Version};
 pub use migration::Migration;
 pub use migrator::{DEFAULT_LOCK_TIMEOUT, Hooks, Migrator, Plan, Ran, Repaired, Report};
 
+/// Checks a migration folder at compile time and embeds it: see the crate docs.
+pub use migrate_macros::embed_migrations;
+
+/// For `build.rs`: rebuild when a file is added to or removed from the migration folder.
+///
+/// The one line it prints can also be written by hand, which keeps `build.rs` free of
+/// dependencies; `cargo migrate init` writes that line:
+///
+/// ```text
+/// // build.rs
+/// fn main() {
+///     println!("cargo:rerun-if-changed=migrations");
+/// }
+/// ```
+pub mod build {
+    use std::path::Path;
+
+    /// Prints `cargo:rerun-if-changed=<dir>`, so a new migration file triggers a rebuild. Call
+    /// it from `build.rs` with the folder `embed_migrations!` reads (relative to the package).
+    pub fn track(dir: impl AsRef<Path>) {
+        println!("cargo:rerun-if-changed={}", dir.as_ref().display());
+    }
+}
+
 /// Paths the `embed_migrations!` macro expands to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::migration::embedded;
+    pub use crate::migration::{Migration, embedded};
     pub use crate::migrator::Migrator;
     pub use migrate_core::{Level, TransactionMode};
 }

@@ -8,7 +8,7 @@ use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, MySql, Row};
 
 use super::{Backend, Direction, Step, TOOL_VERSION, db_message, statement_at};
-use crate::error::{Error, FailedState};
+use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
 use crate::migration::Migration;
 
@@ -75,7 +75,7 @@ fn failure(step: Step<'_>, offset: Option<usize>, source: sqlx::Error) -> Error 
         Some(at) => statement_at(step.sql, at, Dialect::Mysql, step.first_line),
         None => (step.first_line, None),
     };
-    Error::Migration {
+    Error::Migration(Box::new(MigrationFailure {
         version: step.migration.version().to_owned(),
         name: step.migration.name().to_owned(),
         path: step.path.to_owned(),
@@ -84,7 +84,7 @@ fn failure(step: Step<'_>, offset: Option<usize>, source: sqlx::Error) -> Error 
         message: db_message(&source),
         state: FailedState::Dirty,
         source,
-    }
+    }))
 }
 
 impl Backend for MySql {

@@ -8,7 +8,7 @@ use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, Postgres, Row};
 
 use super::{Backend, Direction, Step, TOOL_VERSION, db_message, statement_at};
-use crate::error::{Error, FailedState};
+use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
 use crate::migration::Migration;
 
@@ -69,7 +69,7 @@ fn failure(
         Some(at) => statement_at(step.sql, at, Dialect::Postgres, step.first_line),
         None => (step.first_line, None),
     };
-    Error::Migration {
+    Error::Migration(Box::new(MigrationFailure {
         version: step.migration.version().to_owned(),
         name: step.migration.name().to_owned(),
         path: step.path.to_owned(),
@@ -78,7 +78,7 @@ fn failure(
         message: db_message(&source),
         state,
         source,
-    }
+    }))
 }
 
 /// The byte offset in `sql` that PostgreSQL's error position points at, if it is inside `sql`.

@@ -8,7 +8,7 @@ use sqlx::sqlite::SqliteConnection;
 use sqlx::{AssertSqlSafe, Row, Sqlite};
 
 use super::{Backend, Direction, Step, TOOL_VERSION, db_message, statement_at};
-use crate::error::{Error, FailedState};
+use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
 use crate::migration::Migration;
 
@@ -133,7 +133,7 @@ fn failure(
         Some(at) => statement_at(step.sql, at, Dialect::Sqlite, step.first_line),
         None => (step.first_line, None),
     };
-    Error::Migration {
+    Error::Migration(Box::new(MigrationFailure {
         version: step.migration.version().to_owned(),
         name: step.migration.name().to_owned(),
         path: step.path.to_owned(),
@@ -142,7 +142,7 @@ fn failure(
         message: db_message(&source),
         state,
         source,
-    }
+    }))
 }
 
 /// Runs the statements one by one; on failure returns where the failing one starts.

@@ -24,16 +24,15 @@ fn corpus_dir() -> Option<std::path::PathBuf> {
 }
 
 fn expect_failure(err: &Error, version: &str, file_end: &str, expected: FailedState) -> String {
-    let Error::Migration {
-        version: v,
-        path,
-        state,
-        message,
-        ..
-    } = err
-    else {
+    let Error::Migration(failure) = err else {
         panic!("expected a migration failure at {version}, got: {err}");
     };
+    let (v, path, state, message) = (
+        &failure.version,
+        &failure.path,
+        &failure.state,
+        &failure.message,
+    );
     assert_eq!(v, version, "{err}");
     assert!(path.ends_with(file_end), "{path}");
     assert_eq!(*state, expected, "{err}");

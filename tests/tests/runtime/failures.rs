@@ -19,18 +19,17 @@ async fn fails_halfway<DB: Probe>(db: &TestDb, pool: Pool<DB>) {
     let m = migrator(&dir, db.dialect);
 
     let err = m.run(&pool).await.expect_err("the second migration fails");
-    let Error::Migration {
-        version,
-        line,
-        statement,
-        state,
-        message,
-        path,
-        ..
-    } = &err
-    else {
+    let Error::Migration(failure) = &err else {
         panic!("unexpected error: {err}");
     };
+    let (version, line, statement, state, message, path) = (
+        &failure.version,
+        &failure.line,
+        &failure.statement,
+        &failure.state,
+        &failure.message,
+        &failure.path,
+    );
     assert_eq!(version, "2");
     assert_eq!(*line, 4, "{err}");
     assert_eq!(

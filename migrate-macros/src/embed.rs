@@ -1,0 +1,353 @@
+//! `embed_migrations!`: resolve the folder and the config, load and check the folder with
+//! `migrate-core`, and emit either the embedded migrations or every problem as a compile error.
+
+use std::path::{Path, PathBuf};
+
+use migrate_core::{Config, Diagnostic, Dialect, Level, MigrationSet, TableName, TransactionMode};
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::{Ident, LitStr, Token};
+
+/// The macro's arguments: an optional folder, then `key = "value"` pairs.
+#[derive(Default)]
+#[allow(missing_debug_implementations)] // syn's literals implement Debug only with its "extra-traits"
+pub(crate) struct Args {
+    dir: Option<LitStr>,
+    dialect: Option<LitStr>,
+    table: Option<LitStr>,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = Args::default();
+        if input.peek(LitStr) {
+            args.dir = Some(input.parse()?);
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        while !input.is_empty() {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let value: LitStr = input.parse()?;
+            let slot = match key.to_string().as_str() {
+                "dialect" => &mut args.dialect,
+                "table" => &mut args.table,
+                other => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!(
+                            "embed_migrations!: `{other}` is not an argument; write `embed_migrations!(\"dir\", dialect = \"postgres\", table = \"_migrations\")`"
+                        ),
+                    ));
+                }
+            };
+            if slot.is_some() {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("embed_migrations!: `{key}` is given twice"),
+                ));
+            }
+            *slot = Some(value);
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(args)
+    }
+}
+
+/// Expands the macro. Never panics: every problem becomes a `compile_error!` next to a
+/// placeholder `Migrator`, so the user sees the real errors and nothing else.
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let args = match syn::parse2::<Args>(input) {
+        Ok(args) => args,
+        Err(e) => return with_placeholder(e.to_compile_error()),
+    };
+    let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
+        let e = syn::Error::new(
+            Span::call_site(),
+            "embed_migrations!: CARGO_MANIFEST_DIR is not set; build the crate with cargo",
+        );
+        return with_placeholder(e.to_compile_error());
+    };
+    match embed(&args, &manifest_dir) {
+        Ok(tokens) => tokens,
+        Err(e) => with_placeholder(e.to_compile_error()),
+    }
+}
+
+fn with_placeholder(errors: TokenStream) -> TokenStream {
+    quote! {
+        {
+            #errors
+            ::migrate_runtime::__private::Migrator::__embedded(
+                &[],
+                "_migrations",
+                ::migrate_runtime::__private::Level::Warn,
+            )
+        }
+    }
+}
+
+/// The span to point errors at: the folder argument when given.
+fn span(args: &Args) -> Span {
+    args.dir.as_ref().map_or_else(Span::call_site, LitStr::span)
+}
+
+/// The dialect from the argument, the config, or the single backend feature.
+fn dialect(args: &Args, config: &Config) -> syn::Result<Option<Dialect>> {
+    if let Some(lit) = &args.dialect {
+        return lit
+            .value()
+            .parse()
+            .map(Some)
+            .map_err(|e| syn::Error::new(lit.span(), format!("embed_migrations!: {e}")));
+    }
+    if config.dialect.is_some() {
+        return Ok(config.dialect);
+    }
+    let enabled: Vec<Dialect> = [
+        (cfg!(feature = "postgres"), Dialect::Postgres),
+        (cfg!(feature = "mysql"), Dialect::Mysql),
+        (cfg!(feature = "sqlite"), Dialect::Sqlite),
+    ]
+    .into_iter()
+    .filter_map(|(on, d)| on.then_some(d))
+    .collect();
+    Ok(match enabled.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    })
+}
+
+fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
+    let at = span(args);
+    let manifest = manifest_dir.join("Cargo.toml");
+    let mut config = Config::from_manifest(&manifest)
+        .map_err(|e| syn::Error::new(at, format!("embed_migrations!: {e}")))?;
+    config.dialect = dialect(args, &config)?;
+    if let Some(lit) = &args.table {
+        config.table = TableName::parse(&lit.value())
+            .map_err(|e| syn::Error::new(lit.span(), format!("embed_migrations!: {e}")))?;
+    }
+    let dir = manifest_dir.join(
+        args.dir
+            .as_ref()
+            .map_or_else(|| config.dir.clone(), |d| PathBuf::from(d.value())),
+    );
+    let relative = |p: &Path| {
+        p.strip_prefix(manifest_dir)
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
+
+    let set = match MigrationSet::load(&dir, &config) {
+        Ok(set) => set,
+        Err(e) => {
+            let mut combined: Option<syn::Error> = None;
+            for d in e.errors() {
+                let error = syn::Error::new(at, render(d, manifest_dir));
+                match &mut combined {
+                    Some(all) => all.combine(error),
+                    None => combined = Some(error),
+                }
+            }
+            let fallback = syn::Error::new(at, format!("embed_migrations!: {e}"));
+            return Err(combined.unwrap_or(fallback));
+        }
+    };
+
+    let mut warnings: Vec<TokenStream> = set
+        .warnings
+        .iter()
+        .map(|d| warning(&render(d, manifest_dir)))
+        .collect();
+    if config.dialect.is_none() {
+        warnings.push(warning(
+            "embed_migrations!: no dialect is known, so the SQL is not checked for a database; set `dialect` in [package.metadata.migrate], pass `dialect = \"postgres\"` (or mysql, sqlite), or enable exactly one backend feature of migrate-runtime",
+        ));
+    }
+
+    let mut tracked = Vec::new();
+    let mut migrations = Vec::new();
+    for m in &set.migrations {
+        let mut files = vec![m.up.path.clone()];
+        if let Some(down) = &m.down {
+            files.push(down.path.clone());
+        }
+        let metadata = m.path.join("metadata.toml");
+        if metadata.is_file() {
+            files.push(metadata);
+        }
+        for f in files {
+            if !tracked.contains(&f) {
+                tracked.push(f);
+            }
+        }
+        let version = m.version.to_string();
+        let parts = m.version.parts();
+        let name = &m.name;
+        let up = &m.up.sql;
+        let down = match &m.down {
+            Some(d) => {
+                let sql = &d.sql;
+                quote!(::core::option::Option::Some(#sql))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let checksum = m.checksum.to_string();
+        let up_mode = mode(m.up.transaction);
+        let down_mode = mode(
+            m.down
+                .as_ref()
+                .map_or(TransactionMode::Transaction, |d| d.transaction),
+        );
+        let path = relative(&m.up.path);
+        let down_path = relative(m.down.as_ref().map_or(&m.up.path, |d| &d.path));
+        let up_line = m.up.start.line;
+        let down_line = m.down.as_ref().map_or(1, |d| d.start.line);
+        migrations.push(quote! {
+            ::migrate_runtime::__private::embedded(
+                #version, &[#(#parts),*], #name, #up, #down, #checksum,
+                #up_mode, #down_mode, #path, #down_path, #up_line, #down_line,
+            )
+        });
+    }
+    let includes = tracked.iter().map(|p| {
+        let text = p.display().to_string();
+        quote!(
+            const _: &[u8] = include_bytes!(#text);
+        )
+    });
+    let table = config.table.to_string();
+    let out_of_order = level(config.out_of_order);
+    Ok(quote! {
+        {
+            #(#includes)*
+            #(#warnings)*
+            static MIGRATIONS: &[::migrate_runtime::__private::Migration] = &[#(#migrations),*];
+            ::migrate_runtime::__private::Migrator::__embedded(MIGRATIONS, #table, #out_of_order)
+        }
+    })
+}
+
+fn mode(mode: TransactionMode) -> TokenStream {
+    match mode {
+        TransactionMode::Transaction => {
+            quote!(::migrate_runtime::__private::TransactionMode::Transaction)
+        }
+        TransactionMode::NoTransaction => {
+            quote!(::migrate_runtime::__private::TransactionMode::NoTransaction)
+        }
+        TransactionMode::Script => quote!(::migrate_runtime::__private::TransactionMode::Script),
+    }
+}
+
+fn level(level: Level) -> TokenStream {
+    match level {
+        Level::Allow => quote!(::migrate_runtime::__private::Level::Allow),
+        Level::Warn => quote!(::migrate_runtime::__private::Level::Warn),
+        Level::Deny => quote!(::migrate_runtime::__private::Level::Deny),
+    }
+}
+
+/// A diagnostic as rustc-like text, with the path relative to the package.
+fn render(d: &Diagnostic, manifest_dir: &Path) -> String {
+    let mut shown = d.clone();
+    if let Ok(rel) = d.path.strip_prefix(manifest_dir) {
+        shown.path = rel.to_owned();
+    }
+    shown.render().trim_end().to_owned()
+}
+
+/// A compile-time warning. Stable Rust gives a proc-macro no warning API, so this uses a
+/// deprecated item whose note is the message.
+fn warning(message: &str) -> TokenStream {
+    quote! {
+        const _: () = {
+            #[deprecated(note = #message)]
+            #[allow(non_camel_case_types)]
+            struct embed_migrations_warning;
+            let _ = embed_migrations_warning;
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(tokens: TokenStream) -> syn::Result<Args> {
+        syn::parse2(tokens)
+    }
+
+    #[test]
+    fn parses_arguments() {
+        let a = args(quote!(
+            "db/migrations",
+            dialect = "sqlite",
+            table = "app._m"
+        ))
+        .expect("valid");
+        assert_eq!(a.dir.map(|d| d.value()).as_deref(), Some("db/migrations"));
+        assert_eq!(a.dialect.map(|d| d.value()).as_deref(), Some("sqlite"));
+        assert_eq!(a.table.map(|d| d.value()).as_deref(), Some("app._m"));
+        assert!(args(quote!()).is_ok());
+        assert!(args(quote!(dialect = "mysql")).is_ok());
+    }
+
+    #[test]
+    fn rejects_unknown_and_repeated_arguments() {
+        let e = args(quote!("m", colour = "red"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("`colour` is not an argument")));
+        let e = args(quote!(dialect = "a", dialect = "b"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("given twice")));
+    }
+
+    #[test]
+    fn errors_become_compile_errors_with_a_placeholder() {
+        let dir = std::env::temp_dir().join(format!("migrate-macros-unit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("migrations")).expect("mkdir");
+        std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"x\"\n").expect("write");
+        std::fs::write(
+            dir.join("migrations/1_a.sql"),
+            "-- migrate:up transaction:maybe\nSELECT 1;\n",
+        )
+        .expect("write");
+        std::fs::write(dir.join("migrations/2x.sql"), "SELECT 2;\n").expect("write");
+        let e = embed(&Args::default(), &dir).expect_err("two problems");
+        let text: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert!(
+            text[0].contains("--> migrations/1_a.sql:1:15"),
+            "{}",
+            text[0]
+        );
+        assert!(
+            text[0].contains("1 | -- migrate:up transaction:maybe"),
+            "{}",
+            text[0]
+        );
+        assert!(text[1].contains("migrations/2x.sql"), "{}", text[1]);
+        std::fs::write(dir.join("migrations/2x.sql"), "").expect("write");
+        std::fs::remove_file(dir.join("migrations/2x.sql")).expect("remove");
+        std::fs::write(dir.join("migrations/1_a.sql"), "SELECT 1;\n").expect("write");
+        let tokens = embed(&Args::default(), &dir)
+            .expect("valid folder")
+            .to_string();
+        assert!(tokens.contains("include_bytes"), "{tokens}");
+        assert!(
+            tokens.contains(":: migrate_runtime :: __private :: embedded"),
+            "{tokens}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
