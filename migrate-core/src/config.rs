@@ -64,6 +64,9 @@ pub struct LintConfig {
     pub tenant_column: Option<String>,
     /// Tables shared by all tenants, exempt from the tenant rules.
     pub global_tables: Vec<String>,
+    /// SQL functions the application registers on its SQLite connections; the SQLite check
+    /// registers stubs of them, so migrations that call them run.
+    pub sqlite_functions: Vec<String>,
 }
 
 impl LintConfig {
@@ -219,7 +222,7 @@ pub enum ConfigErrorKind {
 }
 
 const TOP_KEYS: &str = "dir, dialect, table, versioning, database-url, out-of-order and lint";
-const LINT_KEYS: &str = "a rule id, tenant-column and global-tables";
+const LINT_KEYS: &str = "a rule id, tenant-column, global-tables and sqlite-functions";
 
 impl Config {
     /// Reads the configuration of the package whose manifest is `manifest`. Keys missing from
@@ -448,6 +451,27 @@ fn level(ctx: &Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>) -> Result<Level
     })
 }
 
+fn string_array(
+    ctx: &Ctx<'_>,
+    key: &str,
+    value: &Spanned<DeValue<'_>>,
+) -> Result<Vec<String>, ConfigError> {
+    let DeValue::Array(items) = value.get_ref() else {
+        return Err(ctx.error(
+            key,
+            value.span(),
+            ConfigErrorKind::WrongType {
+                expected: "an array of strings",
+            },
+        ));
+    };
+    let mut out = Vec::new();
+    for item in items.iter() {
+        out.push(ctx.string(key, item)?.to_owned());
+    }
+    Ok(out)
+}
+
 fn apply_lint(
     lint: &mut LintConfig,
     table: &DeTable<'_>,
@@ -470,22 +494,8 @@ fn apply_lint(
                 }
                 lint.tenant_column = Some(s.to_owned());
             }
-            "global-tables" => {
-                let DeValue::Array(items) = value.get_ref() else {
-                    return Err(ctx.error(
-                        &full,
-                        value.span(),
-                        ConfigErrorKind::WrongType {
-                            expected: "an array of table names",
-                        },
-                    ));
-                };
-                let mut tables = Vec::new();
-                for item in items.iter() {
-                    tables.push(ctx.string(&full, item)?.to_owned());
-                }
-                lint.global_tables = tables;
-            }
+            "global-tables" => lint.global_tables = string_array(ctx, &full, value)?,
+            "sqlite-functions" => lint.sqlite_functions = string_array(ctx, &full, value)?,
             _ if rules::find(name).is_some() => {
                 let level = level(ctx, &full, value)?;
                 lint.set_level(name, level)

@@ -20,6 +20,7 @@
 //! Flyway/refinery `V`/`U`/`R` files) and reports every problem at once with its file, line and
 //! column. [`split::split`] cuts SQL into statements for a [`Dialect`].
 
+pub mod check;
 pub mod checksum;
 pub mod config;
 pub mod diagnostic;
@@ -33,6 +34,7 @@ mod set;
 pub mod split;
 pub mod version;
 
+pub use check::{CheckReport, Finding, check};
 pub use checksum::Checksum;
 pub use config::{Config, ConfigError, TableName, Versioning};
 pub use diagnostic::{Diagnostic, DiagnosticKind, LoadError};

@@ -150,7 +150,8 @@ pub(crate) fn parse(text: &str, shape: FileShape) -> Parts {
                         Allow {
                             rules: rule_ids,
                             line: line_number,
-                            whole_file: !seen_sql,
+                            // Above the up marker, or above all SQL of a file without one.
+                            whole_file: !seen_sql && up_marker.is_none(),
                         },
                     ));
                 }

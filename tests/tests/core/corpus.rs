@@ -8,7 +8,7 @@ use crate::support::{config, corpus, load};
 
 /// (folder under the corpus, dialect, migrations, with a down, outside a transaction,
 /// warnings, whether its deliberately empty up files are allowed by config)
-const FOLDERS: &[(&str, Dialect, usize, usize, usize, usize, bool)] = &[
+pub(crate) const FOLDERS: &[(&str, Dialect, usize, usize, usize, usize, bool)] = &[
     (
         "rust-lang__crates-io/migrations",
         Dialect::Postgres,

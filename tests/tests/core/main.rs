@@ -1,5 +1,6 @@
 //! Tests of `migrate-core` against real migration sets and awkward inputs.
 
+mod check;
 mod checksums;
 mod corpus;
 mod malformed;

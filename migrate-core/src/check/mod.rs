@@ -1,0 +1,321 @@
+//! Checking a migration folder offline: syntax per dialect and the lint rules of SPEC §7, each
+//! finding with its rule, level, `path:line:column`, the statement, why it is dangerous and the
+//! safe recipe. The macro and `cargo migrate check` both call [`check`].
+//!
+//! The library returns data; rendering is in [`render`], and only the CLI prints.
+
+mod rules;
+mod schema;
+mod statement;
+mod syntax;
+mod tokens;
+
+pub mod render;
+
+use std::path::PathBuf;
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::migration::{Migration, Section, TransactionMode};
+use crate::position::{Position, line_at};
+use crate::rules::Level;
+use crate::set::MigrationSet;
+use crate::split::split;
+use crate::{Dialect, rules as registry};
+
+/// One finding of [`check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule id (SPEC §7), or a loader code such as `bad-name`.
+    pub rule: &'static str,
+    pub level: Level,
+    pub path: PathBuf,
+    pub position: Option<Position>,
+    /// The line at `position`, quoted in renderings.
+    pub line: Option<String>,
+    /// The statement the finding is about.
+    pub statement: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// Why it is dangerous (empty for plain errors).
+    pub why: String,
+    /// The safe recipe, or what to do.
+    pub fix: String,
+}
+
+impl Finding {
+    /// A loader diagnostic as a finding, so one rendering covers both.
+    pub fn from_diagnostic(d: &Diagnostic) -> Finding {
+        let rule = registry::find(d.kind.code()).map_or(d.kind.code(), |r| r.id);
+        Finding {
+            rule,
+            level: d.level,
+            path: d.path.clone(),
+            position: d.position,
+            line: d.line.clone(),
+            statement: None,
+            message: d.kind.message(),
+            why: String::new(),
+            fix: d.kind.help(),
+        }
+    }
+}
+
+/// Everything [`check`] found, in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    pub findings: Vec<Finding>,
+}
+
+impl CheckReport {
+    /// Whether any finding is at `deny` level.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.level == Level::Deny)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.level == Level::Deny)
+    }
+}
+
+/// Checks a loaded folder for `config.dialect`. Without a dialect only the dialect-free rules
+/// run. The set's own warnings (ignored files, rules set to `warn`) come first.
+pub fn check(set: &MigrationSet, config: &Config) -> CheckReport {
+    let mut checker = Checker {
+        config,
+        dialect: config.dialect,
+        schema: schema::Schema::default(),
+        sqlite: (config.dialect == Some(Dialect::Sqlite))
+            .then(|| syntax::SqliteRunner::new(&config.lint.sqlite_functions)),
+        findings: set.warnings.iter().map(Finding::from_diagnostic).collect(),
+    };
+    for (index, m) in set.migrations.iter().enumerate() {
+        checker.migration(index, m);
+    }
+    for r in &set.repeatable {
+        checker.section(usize::MAX, &r.up, Direction::Up, false);
+    }
+    let mut findings = checker.findings;
+    findings.sort_by(|a, b| (&a.path, a.position).cmp(&(&b.path, b.position)));
+    CheckReport { findings }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Up,
+    Down,
+}
+
+/// A statement with what the rules need to know about where it is.
+pub(crate) struct Context<'a> {
+    /// Byte offset of the statement in the section's SQL.
+    pub start: usize,
+    pub text: &'a str,
+    pub migration: usize,
+    pub dialect: Option<Dialect>,
+    pub transactional: bool,
+    /// Whether a `SET lock_timeout` came before, in this section.
+    pub lock_timeout_set: bool,
+}
+
+struct Checker<'a> {
+    config: &'a Config,
+    dialect: Option<Dialect>,
+    schema: schema::Schema,
+    sqlite: Option<syntax::SqliteRunner>,
+    findings: Vec<Finding>,
+}
+
+/// A finding before its level and allowances are applied.
+pub(crate) struct Raw {
+    pub rule: &'static str,
+    /// Byte offset in the section's SQL.
+    pub offset: usize,
+    pub statement: Option<String>,
+    pub message: String,
+    pub why: String,
+    pub fix: String,
+}
+
+impl Checker<'_> {
+    fn migration(&mut self, index: usize, m: &Migration) {
+        let mut used = self.section(index, &m.up, Direction::Up, m.down.is_none());
+        if let Some(down) = &m.down {
+            used.extend(self.section(index, down, Direction::Down, false));
+        }
+        // A whole-file allow is unused only when it silenced nothing in either direction.
+        for allow in m.up.allows.iter().filter(|a| a.whole_file) {
+            if !used.contains(&allow.line) {
+                self.unused_allow(&m.up, allow);
+            }
+        }
+    }
+
+    fn unused_allow(&mut self, section: &Section, allow: &crate::migration::Allow) {
+        self.findings.push(Finding {
+            rule: "unused-allow",
+            level: Level::Warn,
+            path: section.path.clone(),
+            position: Some(Position {
+                line: allow.line,
+                column: 1,
+            }),
+            line: None,
+            statement: None,
+            message: format!(
+                "`-- migrate:allow {}` silences nothing",
+                allow.rules.join(", ")
+            ),
+            why: "a stale allow hides the rule from the next statement written below it".to_owned(),
+            fix: "remove the line, or move it above the statement it is meant for".to_owned(),
+        });
+    }
+
+    /// Checks one section; returns the lines of the whole-file allows it used.
+    fn section(
+        &mut self,
+        index: usize,
+        section: &Section,
+        direction: Direction,
+        irreversible: bool,
+    ) -> Vec<u32> {
+        let sql = section.sql.as_str();
+        let transactional = section.transaction == TransactionMode::Transaction;
+        let mut raw: Vec<Raw> = Vec::new();
+
+        // Syntax.
+        let problems = match self.dialect {
+            Some(Dialect::Postgres) => syntax::postgres(sql),
+            Some(Dialect::Mysql) => syntax::mysql(sql),
+            Some(Dialect::Sqlite) => match (&self.sqlite, direction) {
+                (Some(runner), Direction::Up) => runner.up(sql),
+                (Some(runner), Direction::Down) => runner.down(sql, transactional),
+                (None, _) => Vec::new(),
+            },
+            None => Vec::new(),
+        };
+        for p in problems {
+            raw.push(Raw {
+                rule: "syntax-error",
+                offset: p.offset,
+                statement: None,
+                message: p.message,
+                why: String::new(),
+                fix: p.fix,
+            });
+        }
+
+        if direction == Direction::Up && irreversible {
+            raw.push(Raw {
+                rule: "irreversible",
+                offset: 0,
+                statement: None,
+                message: "the migration has no down section, so it cannot be reverted".to_owned(),
+                why: "`cargo migrate down` refuses it, and a bad deploy cannot be rolled back"
+                    .to_owned(),
+                fix: "add a `-- migrate:down` section (or a `.down.sql` file) that undoes it"
+                    .to_owned(),
+            });
+        }
+
+        // Rules, statement by statement; the schema follows the up sections.
+        let dialect = self.dialect.unwrap_or(Dialect::Postgres);
+        let mut lock_timeout_set = false;
+        let mut pending_fks = Vec::new();
+        for s in split(sql, dialect).sql() {
+            let text = s.text(sql);
+            let toks = tokens::tokens(text, dialect);
+            let st = statement::classify(&toks);
+            let ctx = Context {
+                start: s.body.start,
+                text,
+                migration: index,
+                dialect: self.dialect,
+                transactional,
+                lock_timeout_set,
+            };
+            rules::structural(&ctx, &toks, &mut raw);
+            if direction == Direction::Up {
+                rules::safety(&ctx, &toks, &st, &self.schema, &mut raw, &mut pending_fks);
+                rules::tenant(&ctx, &st, &self.schema, &self.config.lint, &mut raw);
+                self.schema.apply(&st, index);
+            }
+            if st == statement::Statement::SetLockTimeout {
+                lock_timeout_set = true;
+            }
+        }
+        // Foreign keys are judged with the indexes the whole migration created.
+        for fk in pending_fks {
+            rules::fk_without_index(fk, &self.schema, &mut raw);
+        }
+
+        self.emit(section, raw)
+    }
+
+    /// Applies levels and `-- migrate:allow` lines, and reports statement allows that silenced
+    /// nothing. Returns the lines of the whole-file allows that silenced something.
+    fn emit(&mut self, section: &Section, raw: Vec<Raw>) -> Vec<u32> {
+        let sql = &section.sql;
+        let statements: Vec<(usize, u32)> = split(sql, self.dialect.unwrap_or(Dialect::Postgres))
+            .sql()
+            .map(|s| (s.body.start, section.position_of(s.body.start).line))
+            .collect();
+        let mut used = vec![false; section.allows.len()];
+        for r in raw {
+            let Some(rule) = registry::find(r.rule) else {
+                continue;
+            };
+            if !rule.dialects.is_empty()
+                && !self.dialect.is_some_and(|d| rule.dialects.contains(&d))
+            {
+                continue;
+            }
+            let level = self.config.lint.level(r.rule);
+            if level == Level::Allow {
+                continue;
+            }
+            let line = section.position_of(r.offset).line;
+            // The statement holding the finding starts at or before it.
+            let statement_line = statements
+                .iter()
+                .rev()
+                .find(|(start, _)| *start <= r.offset)
+                .map_or(line, |(_, l)| *l);
+            let silenced = section.allows.iter().enumerate().find(|(_, a)| {
+                a.rules.iter().any(|id| id == r.rule)
+                    && (a.whole_file
+                        || next_statement_line(&statements, a.line) == Some(statement_line))
+            });
+            if let Some((i, _)) = silenced {
+                used[i] = true;
+                continue;
+            }
+            let position = section.position_of(r.offset);
+            self.findings.push(Finding {
+                rule: rule.id,
+                level,
+                path: section.path.clone(),
+                position: Some(position),
+                line: Some(line_at(sql, r.offset).to_owned()),
+                statement: r.statement,
+                message: r.message,
+                why: r.why,
+                fix: r.fix,
+            });
+        }
+        let mut whole_file_used = Vec::new();
+        for (allow, used) in section.allows.iter().zip(used) {
+            match (allow.whole_file, used) {
+                (true, true) => whole_file_used.push(allow.line),
+                (false, false) => self.unused_allow(section, allow),
+                _ => {}
+            }
+        }
+        whole_file_used
+    }
+}
+
+/// The line of the first statement after an allow on `line`.
+fn next_statement_line(statements: &[(usize, u32)], line: u32) -> Option<u32> {
+    statements.iter().map(|(_, l)| *l).find(|l| *l > line)
+}
