@@ -28,7 +28,9 @@ pub use error::{Error, FailedState, MigrationFailure};
 pub use history::{HistoryRow, MigrationStatus, RowStatus, State};
 pub use migrate_core::{Level, TransactionMode, Version};
 pub use migration::Migration;
-pub use migrator::{DEFAULT_LOCK_TIMEOUT, Hooks, Migrator, Plan, Ran, Repaired, Report};
+pub use migrator::{
+    DEFAULT_LOCK_TIMEOUT, Hooks, Migrator, Plan, PlannedRevert, Ran, Repaired, Report, RevertTarget,
+};
 
 /// Checks a migration folder at compile time and embeds it: see the crate docs.
 pub use migrate_macros::embed_migrations;

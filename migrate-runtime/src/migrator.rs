@@ -453,7 +453,32 @@ impl Migrator {
         self.revert(pool, RevertTarget::All).await
     }
 
-    async fn revert<DB: Backend>(
+    /// What a revert would undo, and the SQL it would run, without running it.
+    pub async fn revert_plan<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        target: RevertTarget,
+    ) -> Result<Vec<PlannedRevert>, Error> {
+        let table = self.table()?;
+        let mut conn = acquire(pool).await?;
+        let Some(rows) = DB::read_history(&mut conn, &table).await? else {
+            return Ok(Vec::new());
+        };
+        let mut planned = Vec::new();
+        for row in choose(&rows, &target) {
+            let stored = DB::stored_down(&mut conn, &table, &row.version).await?;
+            let file = self.migrations.iter().find(|m| m.version() == row.version);
+            planned.push(PlannedRevert {
+                version: row.version.clone(),
+                name: row.name.clone(),
+                sql: stored.or_else(|| file.and_then(|m| m.down_sql().map(str::to_owned))),
+            });
+        }
+        Ok(planned)
+    }
+
+    /// Reverts the applied migrations `target` chooses, newest first.
+    pub async fn revert<DB: Backend>(
         &self,
         pool: &Pool<DB>,
         target: RevertTarget,
@@ -471,16 +496,7 @@ impl Migrator {
                     table: table.qualified(),
                 });
             }
-            let mut applied: Vec<&HistoryRow> = rows.iter().collect();
-            applied.sort_by_key(|r| std::cmp::Reverse(history::parts_of(&r.version)));
-            let chosen: Vec<&HistoryRow> = match &target {
-                RevertTarget::Last(n) => applied.into_iter().take(*n).collect(),
-                RevertTarget::Above(v) => applied
-                    .into_iter()
-                    .filter(|r| history::parts_of(&r.version) > *v)
-                    .collect(),
-                RevertTarget::All => applied,
-            };
+            let chosen = choose(&rows, &target);
             DB::prepare(conn, table).await?;
             let mut report = Report::default();
             for row in chosen {
@@ -634,10 +650,37 @@ impl Migrator {
     }
 }
 
-enum RevertTarget {
+/// Which applied migrations a revert undoes, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevertTarget {
+    /// The last `n` applied.
     Last(usize),
+    /// Every applied migration newer than this version.
     Above(Vec<u64>),
+    /// Every applied migration.
     All,
+}
+
+/// One migration a revert would undo, and the SQL it would run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedRevert {
+    pub version: String,
+    pub name: String,
+    /// The stored down SQL, else the file's; `None` when the migration is irreversible.
+    pub sql: Option<String>,
+}
+
+fn choose<'r>(rows: &'r [HistoryRow], target: &RevertTarget) -> Vec<&'r HistoryRow> {
+    let mut applied: Vec<&HistoryRow> = rows.iter().collect();
+    applied.sort_by_key(|r| std::cmp::Reverse(history::parts_of(&r.version)));
+    match target {
+        RevertTarget::Last(n) => applied.into_iter().take(*n).collect(),
+        RevertTarget::Above(v) => applied
+            .into_iter()
+            .filter(|r| history::parts_of(&r.version) > *v)
+            .collect(),
+        RevertTarget::All => applied,
+    }
 }
 
 async fn acquire<DB: Backend>(pool: &Pool<DB>) -> Result<PoolConnection<DB>, Error> {

@@ -1,0 +1,117 @@
+//! The command line: `cargo migrate <command>`, as Cargo invokes it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+use crate::output::{ColorChoice, Format};
+
+/// Cargo runs `cargo-migrate migrate …`; the one variant swallows the `migrate`.
+#[derive(Debug, Parser)]
+#[command(name = "cargo", bin_name = "cargo", styles = clap::builder::Styles::plain())]
+pub(crate) enum Cargo {
+    Migrate(Migrate),
+}
+
+/// Scaffold, check, apply and revert SQL migrations (PostgreSQL, MySQL/MariaDB, SQLite).
+#[derive(Debug, Args)]
+#[command(version, about, long_about = None)]
+pub(crate) struct Migrate {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DialectArg {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl From<DialectArg> for migrate_core::Dialect {
+    fn from(d: DialectArg) -> Self {
+        match d {
+            DialectArg::Postgres => migrate_core::Dialect::Postgres,
+            DialectArg::Mysql => migrate_core::Dialect::Mysql,
+            DialectArg::Sqlite => migrate_core::Dialect::Sqlite,
+        }
+    }
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct Global {
+    /// Path to the package's Cargo.toml
+    #[arg(long, global = true, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// The package to work on, in a workspace
+    #[arg(short, long, global = true, value_name = "NAME")]
+    pub package: Option<String>,
+    /// The migration folder; with it, no Cargo package is needed
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The SQL dialect (default: from the config, else the URL's scheme)
+    #[arg(long, global = true, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// The database URL (default: DATABASE_URL, .env, the config, then a SQLite file)
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// The history table, `name` or `schema.name`
+    #[arg(long, global = true, value_name = "NAME")]
+    pub table: Option<String>,
+    /// When to use colour
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Print only data and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more about what is done
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Output format; `sarif` and `github` are for `check`
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create the migration folder, the config section and the build.rs line
+    Init(commands::init::Args),
+    /// Write the next migration, with SQL drawn from its name
+    New(commands::new::Args),
+    /// Check every migration offline: names, syntax and lint rules (exit 3 on errors)
+    Check(commands::check::Args),
+    /// Apply pending migrations
+    #[command(alias = "up")]
+    Run(commands::run::Args),
+    /// Revert applied migrations (the last one by default)
+    #[command(alias = "revert", alias = "rollback")]
+    Down(commands::down::Args),
+    /// Revert, then re-apply, the last N migrations
+    Redo(commands::redo::Args),
+    /// List every migration and its state (applied, pending, modified, missing, dirty)
+    Status(commands::status::Args),
+    /// Record migrations up to a version as applied, without running them
+    Baseline(commands::baseline::Args),
+    /// Mark one migration applied or rolled back after a manual repair
+    Resolve(commands::resolve::Args),
+    /// Re-record checksums and down SQL of applied migrations from the files
+    Repair(commands::repair::Args),
+    /// Create, drop or reset the database in the URL
+    #[command(subcommand)]
+    Database(commands::database::Command),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cargo::command().debug_assert();
+    }
+}

@@ -1,0 +1,54 @@
+//! `cargo migrate check`: everything the macro checks, offline, plus warnings.
+
+use migrate_core::check::{Finding, render};
+use migrate_core::{MigrationSet, check};
+
+use crate::cli::Global;
+use crate::context::Project;
+use crate::failure::{Failure, code};
+use crate::output::{Format, Output};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {}
+
+pub(crate) fn exec(global: &Global, _args: &Args, out: &Output) -> Result<u8, Failure> {
+    let mut project = Project::resolve(global)?;
+    project.infer_dialect(global);
+    let (set, findings) = match MigrationSet::load(&project.dir, &project.config) {
+        Ok(set) => {
+            let report = check(&set, &project.config);
+            (Some(set), report.findings)
+        }
+        Err(e) => (
+            None,
+            e.diagnostics.iter().map(Finding::from_diagnostic).collect(),
+        ),
+    };
+    if project.config.dialect.is_none() && out.human() {
+        out.warn("no dialect is known, so the SQL is not checked against a database's syntax; pass --dialect or set `dialect` in [package.metadata.migrate]");
+    }
+    let base = &project.root;
+    let text = match out.format {
+        Format::Human => {
+            let count = set.as_ref().map_or(0, |s| s.migrations.len());
+            let mut text = render::human(&findings, base);
+            text.insert_str(
+                0,
+                &format!(
+                    "checked {count} migrations in {}\n",
+                    project.shown(&project.dir)
+                ),
+            );
+            text
+        }
+        Format::Json => render::json(set.as_ref(), &findings, base),
+        Format::Sarif => render::sarif(&findings, base),
+        Format::Github => render::github(&findings, base),
+    };
+    out.data(text.trim_end());
+    let failed = set.is_none()
+        || findings
+            .iter()
+            .any(|f| f.level == migrate_core::Level::Deny);
+    Ok(if failed { code::VALIDATION } else { 0 })
+}

@@ -1,0 +1,113 @@
+//! `cargo migrate down` (aliases `revert`, `rollback`): revert applied migrations with the
+//! down SQL stored in the history table.
+
+use migrate_runtime::RevertTarget;
+
+use super::{Session, ms, version};
+use crate::cli::Global;
+use crate::db::with_pool;
+use crate::failure::Failure;
+use crate::output::{Format, Output};
+use migrate_core::check::render::json_string;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// How many to revert, newest first
+    #[arg(long, default_value_t = 1, conflicts_with_all = ["to", "all"])]
+    pub steps: usize,
+    /// Revert every migration newer than this version
+    #[arg(long, value_name = "VERSION", conflicts_with = "all")]
+    pub to: Option<String>,
+    /// Revert every applied migration
+    #[arg(long)]
+    pub all: bool,
+    /// Print what would be reverted and its SQL; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub(crate) fn target(args: &Args) -> Result<RevertTarget, Failure> {
+    Ok(if args.all {
+        RevertTarget::All
+    } else if let Some(v) = &args.to {
+        RevertTarget::Above(version(v)?.parts().to_vec())
+    } else {
+        RevertTarget::Last(args.steps)
+    })
+}
+
+pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
+    let session = Session::open(global, out).await?;
+    let target = target(args)?;
+    let m = &session.migrator;
+    if args.dry_run {
+        let planned = with_pool!(&session.pool, p => m.revert_plan(p, target).await);
+        session.pool.close().await;
+        let planned = planned?;
+        if out.format == Format::Json {
+            let items: Vec<String> = planned
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{{\"version\":{},\"name\":{},\"sql\":{}}}",
+                        json_string(&r.version),
+                        json_string(&r.name),
+                        r.sql
+                            .as_deref()
+                            .map_or_else(|| "null".to_owned(), json_string)
+                    )
+                })
+                .collect();
+            out.data(&format!(
+                "{{\"reverted\":[],\"plan\":[{}]}}",
+                items.join(",")
+            ));
+        } else if planned.is_empty() {
+            out.data("nothing to revert");
+        } else {
+            out.data(&format!(
+                "would revert {} migration{} (dry run, nothing changed):",
+                planned.len(),
+                if planned.len() == 1 { "" } else { "s" }
+            ));
+            for r in planned {
+                let sql = r.sql.as_deref().map_or(
+                    "-- no down SQL: this migration cannot be reverted",
+                    str::trim_end,
+                );
+                out.data(&format!("\n-- {} {}\n{sql}", r.version, r.name));
+            }
+        }
+        return Ok(0);
+    }
+    let result = with_pool!(&session.pool, p => m.revert(p, target).await);
+    session.pool.close().await;
+    let report = result?;
+    if out.format == Format::Json {
+        let items: Vec<String> = report
+            .reverted
+            .iter()
+            .map(|r| {
+                format!(
+                    "{{\"version\":{},\"name\":{},\"duration_ms\":{}}}",
+                    json_string(&r.version),
+                    json_string(&r.name),
+                    ms(r.duration)
+                )
+            })
+            .collect();
+        out.data(&format!("{{\"reverted\":[{}]}}", items.join(",")));
+    } else if report.reverted.is_empty() {
+        out.say("nothing to revert");
+    } else {
+        for r in &report.reverted {
+            out.say(&format!(
+                "reverted {} {} ({} ms)",
+                r.version,
+                r.name,
+                ms(r.duration)
+            ));
+        }
+    }
+    Ok(0)
+}

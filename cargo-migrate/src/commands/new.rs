@@ -1,0 +1,353 @@
+//! `cargo migrate new <name>`: the next migration, with up and down SQL drawn from its name.
+
+use std::path::Path;
+
+use migrate_core::{Dialect, MigrationSet, Versioning};
+
+use crate::cli::Global;
+use crate::context::Project;
+use crate::failure::Failure;
+use crate::output::Output;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Layout {
+    /// One file with `-- migrate:up` and `-- migrate:down` sections
+    File,
+    /// `.up.sql` and `.down.sql`
+    Pair,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// What the migration does: `create_<table>_table`, `add_<column>_to_<table>`,
+    /// `add_index_on_<table>_<columns>`, `drop_<table>_table`, or anything else
+    pub name: String,
+    /// Write no down section (an irreversible migration)
+    #[arg(long)]
+    pub no_down: bool,
+    /// File layout
+    #[arg(long, value_enum, default_value = "file")]
+    pub layout: Layout,
+    /// Number it sequentially (0001, 0002, …)
+    #[arg(long, conflicts_with = "timestamp")]
+    pub sequential: bool,
+    /// Number it with a UTC timestamp (YYYYMMDDHHMMSS)
+    #[arg(long)]
+    pub timestamp: bool,
+}
+
+/// The up and down SQL for a name, and whether each must run outside a transaction.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Template {
+    pub up: String,
+    pub down: String,
+    pub no_transaction: bool,
+}
+
+/// Draws SQL from the name's verb, for the dialect; every template passes `cargo migrate check`.
+pub(crate) fn template(name: &str, dialect: Option<Dialect>) -> Template {
+    let pg = dialect == Some(Dialect::Postgres);
+    let lock = if pg { "SET lock_timeout = '5s';\n" } else { "" };
+    let plain = |up: String, down: String| Template {
+        up,
+        down,
+        no_transaction: false,
+    };
+    if let Some(table) = name
+        .strip_prefix("create_")
+        .and_then(|n| n.strip_suffix("_table"))
+    {
+        let columns = match dialect {
+            Some(Dialect::Postgres) => {
+                "    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    created_at TIMESTAMPTZ NOT NULL DEFAULT now()"
+            }
+            Some(Dialect::Mysql) => {
+                "    id BIGINT AUTO_INCREMENT PRIMARY KEY,\n    created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
+            }
+            Some(Dialect::Sqlite) => {
+                "    id INTEGER PRIMARY KEY,\n    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP"
+            }
+            None => "    id BIGINT PRIMARY KEY",
+        };
+        return plain(
+            format!("CREATE TABLE IF NOT EXISTS {table} (\n{columns}\n);\n"),
+            format!("DROP TABLE IF EXISTS {table};\n"),
+        );
+    }
+    if let Some(table) = name
+        .strip_prefix("drop_")
+        .and_then(|n| n.strip_suffix("_table"))
+    {
+        return plain(
+            format!("{lock}DROP TABLE IF EXISTS {table};\n"),
+            format!("-- Recreate {table} here to make this migration reversible.\n"),
+        );
+    }
+    if let Some(rest) = name.strip_prefix("add_index_on_")
+        && let Some((table, cols)) = rest.split_once('_')
+    {
+        let columns: Vec<&str> = cols.split("_and_").collect();
+        let index = format!("{table}_{}_idx", columns.join("_"));
+        let list = columns.join(", ");
+        return match dialect {
+            Some(Dialect::Postgres) => Template {
+                up: format!(
+                    "CREATE INDEX CONCURRENTLY IF NOT EXISTS {index} ON {table} ({list});\n"
+                ),
+                down: format!("DROP INDEX CONCURRENTLY IF EXISTS {index};\n"),
+                no_transaction: true,
+            },
+            Some(Dialect::Mysql) => plain(
+                format!("CREATE INDEX {index} ON {table} ({list}) ALGORITHM=INPLACE LOCK=NONE;\n"),
+                format!("DROP INDEX {index} ON {table};\n"),
+            ),
+            _ => plain(
+                format!("CREATE INDEX IF NOT EXISTS {index} ON {table} ({list});\n"),
+                format!("DROP INDEX IF EXISTS {index};\n"),
+            ),
+        };
+    }
+    if let Some(rest) = name.strip_prefix("add_")
+        && let Some((column, table)) = rest.rsplit_once("_to_")
+    {
+        return plain(
+            format!("{lock}ALTER TABLE {table} ADD COLUMN {column} TEXT;\n"),
+            format!("{lock}ALTER TABLE {table} DROP COLUMN {column};\n"),
+        );
+    }
+    plain(
+        "-- Write the migration here.\n".to_owned(),
+        "-- Write the SQL that undoes it here.\n".to_owned(),
+    )
+}
+
+/// `Create users table!` → `create_users_table`.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_owned()
+}
+
+/// The numbers of the migration files already in the folder: version text of each.
+fn existing_versions(dir: &Path, project: &Project) -> Vec<String> {
+    if let Ok(set) = MigrationSet::load(dir, &project.config) {
+        return set
+            .migrations
+            .iter()
+            .map(|m| m.version_text.clone())
+            .collect();
+    }
+    // A folder with problems: read the leading digits of the names.
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect::<String>()
+                })
+                .filter(|v| !v.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `YYYYMMDDHHMMSS` in UTC for a Unix time.
+fn utc_timestamp(secs: u64) -> u64 {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    year as u64 * 10_000_000_000
+        + month as u64 * 100_000_000
+        + day as u64 * 1_000_000
+        + h * 10_000
+        + m * 100
+        + s
+}
+
+/// The next version: timestamps never collide (two calls in one second get consecutive
+/// numbers); sequential numbers keep the folder's width.
+pub(crate) fn next_version(existing: &[String], scheme: Versioning, now_secs: u64) -> String {
+    let numbers: Vec<u64> = existing
+        .iter()
+        .filter_map(|v| v.replace('-', "").parse().ok())
+        .collect();
+    let max = numbers.iter().copied().max();
+    match scheme {
+        Versioning::Timestamp => {
+            let now = utc_timestamp(now_secs);
+            let next = match max {
+                Some(m) if m >= now && m >= 10_000_000_000_000 => m + 1,
+                _ => now,
+            };
+            next.to_string()
+        }
+        Versioning::Sequential => {
+            let width = existing
+                .iter()
+                .filter(|v| v.len() < 14)
+                .map(String::len)
+                .max()
+                .unwrap_or(4);
+            format!("{:0width$}", max.map_or(1, |m| m + 1))
+        }
+    }
+}
+
+pub(crate) fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
+    let mut project = Project::resolve(global)?;
+    project.infer_dialect(global);
+    let name = slug(&args.name);
+    if name.is_empty() {
+        return Err(Failure::usage(format!(
+            "`{}` has no letters or digits to name a migration with; try `create_users_table`",
+            args.name
+        )));
+    }
+    if !project.dir.is_dir() {
+        return Err(Failure::usage(format!(
+            "the migration folder {} does not exist; run `cargo migrate init` first",
+            project.shown(&project.dir)
+        )));
+    }
+    let existing = existing_versions(&project.dir, &project);
+    let scheme = if args.sequential {
+        Versioning::Sequential
+    } else if args.timestamp {
+        Versioning::Timestamp
+    } else if existing.is_empty() {
+        project.config.versioning
+    } else if existing.iter().any(|v| v.replace('-', "").len() >= 14) {
+        Versioning::Timestamp
+    } else {
+        Versioning::Sequential
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let version = next_version(&existing, scheme, now);
+    let t = template(&name, project.config.dialect);
+    let directive = if t.no_transaction {
+        " transaction:false"
+    } else {
+        ""
+    };
+    let mut written = Vec::new();
+    match args.layout {
+        Layout::File => {
+            let mut text = format!("-- migrate:up{directive}\n{}", t.up);
+            if !args.no_down {
+                text.push_str(&format!("\n-- migrate:down{directive}\n{}", t.down));
+            }
+            written.push((project.dir.join(format!("{version}_{name}.sql")), text));
+        }
+        Layout::Pair => {
+            let header = if t.no_transaction {
+                "-- no-transaction\n"
+            } else {
+                ""
+            };
+            if args.no_down {
+                written.push((
+                    project.dir.join(format!("{version}_{name}.sql")),
+                    format!("{header}{}", t.up),
+                ));
+            } else {
+                written.push((
+                    project.dir.join(format!("{version}_{name}.up.sql")),
+                    format!("{header}{}", t.up),
+                ));
+                written.push((
+                    project.dir.join(format!("{version}_{name}.down.sql")),
+                    format!("{header}{}", t.down),
+                ));
+            }
+        }
+    }
+    for (path, text) in &written {
+        if path.exists() {
+            return Err(Failure::usage(format!(
+                "{} already exists; choose another name",
+                project.shown(path)
+            )));
+        }
+        std::fs::write(path, text).map_err(|e| {
+            Failure::usage(format!(
+                "cannot write {}; check the folder's permissions",
+                path.display()
+            ))
+            .caused_by(&e)
+        })?;
+        out.data(&format!("created {}", project.shown(path)));
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_utc_and_never_collide() {
+        // 2024-02-29 23:59:59 UTC
+        assert_eq!(utc_timestamp(1_709_251_199), 20_240_229_235_959);
+        let now = 1_709_251_199;
+        let first = next_version(&[], Versioning::Timestamp, now);
+        let second = next_version(std::slice::from_ref(&first), Versioning::Timestamp, now);
+        assert_eq!(first, "20240229235959");
+        assert_eq!(second, "20240229235960");
+    }
+
+    #[test]
+    fn sequential_keeps_the_width() {
+        assert_eq!(
+            next_version(&["018".into(), "017".into()], Versioning::Sequential, 0),
+            "019"
+        );
+        assert_eq!(
+            next_version(&["0001".into()], Versioning::Sequential, 0),
+            "0002"
+        );
+        assert_eq!(next_version(&[], Versioning::Sequential, 0), "0001");
+    }
+
+    #[test]
+    fn slugs_and_templates() {
+        assert_eq!(slug("Create users table!"), "create_users_table");
+        let t = template("add_priority_to_features", Some(Dialect::Postgres));
+        assert_eq!(
+            t.up,
+            "SET lock_timeout = '5s';\nALTER TABLE features ADD COLUMN priority TEXT;\n"
+        );
+        let t = template(
+            "add_index_on_users_tenant_id_and_email",
+            Some(Dialect::Postgres),
+        );
+        assert!(t.no_transaction);
+        assert!(t.up.contains("ON users (tenant_id, email)"), "{}", t.up);
+        assert!(
+            template("create_features_table", Some(Dialect::Sqlite))
+                .up
+                .starts_with("CREATE TABLE IF NOT EXISTS features")
+        );
+    }
+}

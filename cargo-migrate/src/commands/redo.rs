@@ -1,0 +1,75 @@
+//! `cargo migrate redo`: revert the last N migrations, then apply them again.
+
+use migrate_runtime::RevertTarget;
+
+use super::{Session, ms};
+use crate::cli::Global;
+use crate::db::with_pool;
+use crate::failure::Failure;
+use crate::output::{Format, Output};
+use migrate_core::check::render::json_string;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// How many of the last migrations to redo
+    #[arg(long, default_value_t = 1)]
+    pub steps: usize,
+}
+
+pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
+    let session = Session::open(global, out).await?;
+    let m = &session.migrator;
+    let result = async {
+        let reverted =
+            with_pool!(&session.pool, p => m.revert(p, RevertTarget::Last(args.steps)).await)?;
+        // Re-apply exactly what was reverted: up to the newest of them, not other pending ones.
+        let newest = reverted.reverted.first().map(|r| r.version.clone());
+        let applied = match newest.and_then(|v| migrate_core::Version::parse(&v).ok()) {
+            Some(v) => with_pool!(&session.pool, p => m.run_to(p, &v).await)?,
+            None => migrate_runtime::Report::default(),
+        };
+        Ok::<_, migrate_runtime::Error>((reverted, applied))
+    }
+    .await;
+    session.pool.close().await;
+    let (reverted, applied) = result?;
+    let list = |items: &[migrate_runtime::Ran]| -> String {
+        items
+            .iter()
+            .map(|r| {
+                format!(
+                    "{{\"version\":{},\"name\":{},\"duration_ms\":{}}}",
+                    json_string(&r.version),
+                    json_string(&r.name),
+                    ms(r.duration)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    if out.format == Format::Json {
+        out.data(&format!(
+            "{{\"reverted\":[{}],\"applied\":[{}]}}",
+            list(&reverted.reverted),
+            list(&applied.applied)
+        ));
+    } else {
+        for r in &reverted.reverted {
+            out.say(&format!(
+                "reverted {} {} ({} ms)",
+                r.version,
+                r.name,
+                ms(r.duration)
+            ));
+        }
+        for r in &applied.applied {
+            out.say(&format!(
+                "applied {} {} ({} ms)",
+                r.version,
+                r.name,
+                ms(r.duration)
+            ));
+        }
+    }
+    Ok(0)
+}

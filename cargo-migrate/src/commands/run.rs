@@ -1,0 +1,169 @@
+//! `cargo migrate run` (alias `up`): apply pending migrations.
+
+use std::time::Duration;
+
+use migrate_runtime::{Direction, Hooks, Migration};
+
+use super::{Session, ms, version};
+use crate::cli::Global;
+use crate::db::with_pool;
+use crate::failure::Failure;
+use crate::output::{Format, Output};
+use migrate_core::check::render::json_string;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Apply up to and including this version
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Print the plan and its SQL; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run even if an applied migration's file was edited
+    #[arg(long)]
+    pub allow_modified: bool,
+    /// Run even if an applied migration's file is gone
+    #[arg(long)]
+    pub allow_missing: bool,
+}
+
+/// A migration slower than this gets a warning.
+const SLOW: Duration = Duration::from_secs(30);
+
+/// Prints each migration as it finishes, and drives the progress bar.
+struct Progress {
+    out: Output,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Hooks for Progress {
+    fn before(&self, m: &Migration, _: Direction) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{} {}", m.version(), m.name()));
+        }
+    }
+
+    fn after(&self, m: &Migration, direction: Direction, duration: Duration) {
+        let verb = if direction == Direction::Up {
+            "applied"
+        } else {
+            "reverted"
+        };
+        let line = format!("{verb} {} {} ({} ms)", m.version(), m.name(), ms(duration));
+        match &self.bar {
+            Some(bar) => {
+                bar.println(crate::output::redact(&line));
+                bar.inc(1);
+            }
+            None => self.out.say(&line),
+        }
+        if duration > SLOW {
+            self.out.warn(&format!(
+                "migration {} `{}` took {} s; a migration this long holds its locks as long on a live database",
+                m.version(),
+                m.name(),
+                duration.as_secs()
+            ));
+        }
+    }
+}
+
+pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
+    let session = Session::open_with(global, out, !args.dry_run).await?;
+    let target = args.to.as_deref().map(version).transpose()?;
+    let migrator = session
+        .migrator
+        .clone()
+        .allow_modified(args.allow_modified)
+        .allow_missing(args.allow_missing);
+    if args.dry_run {
+        let plan = with_pool!(&session.pool, p => migrator.plan(p).await)?;
+        let pending: Vec<_> = plan
+            .pending
+            .iter()
+            .filter(|m| {
+                target
+                    .as_ref()
+                    .is_none_or(|t| m.version_parts() <= t.parts())
+            })
+            .collect();
+        for w in &plan.warnings {
+            out.warn(w);
+        }
+        if out.format == Format::Json {
+            let items: Vec<String> = pending
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{{\"version\":{},\"name\":{},\"sql\":{}}}",
+                        json_string(m.version()),
+                        json_string(m.name()),
+                        json_string(m.up_sql())
+                    )
+                })
+                .collect();
+            out.data(&format!("{{\"pending\":[{}]}}", items.join(",")));
+        } else if pending.is_empty() {
+            out.data("nothing to apply: the database is up to date");
+        } else {
+            out.data(&format!(
+                "would apply {} migration{} (dry run, nothing changed):",
+                pending.len(),
+                if pending.len() == 1 { "" } else { "s" }
+            ));
+            for m in pending {
+                out.data(&format!(
+                    "\n-- {} {} ({})\n{}",
+                    m.version(),
+                    m.name(),
+                    m.path(),
+                    m.up_sql().trim_end()
+                ));
+            }
+        }
+        session.pool.close().await;
+        return Ok(0);
+    }
+    let pending = with_pool!(&session.pool, p => migrator.plan(p).await)
+        .map(|p| p.pending.len())
+        .unwrap_or(0);
+    let migrator = migrator.with_hooks(Progress {
+        out: out.clone(),
+        bar: out.progress(pending),
+    });
+    let result = match &target {
+        Some(v) => with_pool!(&session.pool, p => migrator.run_to(p, v).await),
+        None => with_pool!(&session.pool, p => migrator.run(p).await),
+    };
+    session.pool.close().await;
+    let report = result?;
+    for w in &report.warnings {
+        out.warn(w);
+    }
+    if out.format == Format::Json {
+        let items: Vec<String> = report
+            .applied
+            .iter()
+            .map(|r| {
+                format!(
+                    "{{\"version\":{},\"name\":{},\"duration_ms\":{}}}",
+                    json_string(&r.version),
+                    json_string(&r.name),
+                    ms(r.duration)
+                )
+            })
+            .collect();
+        out.data(&format!("{{\"applied\":[{}]}}", items.join(",")));
+    } else if report.applied.is_empty() {
+        out.say("nothing to apply: the database is up to date");
+    } else {
+        let total: Duration = report.applied.iter().map(|r| r.duration).sum();
+        out.say(&format!(
+            "applied {} migration{} in {} ms",
+            report.applied.len(),
+            if report.applied.len() == 1 { "" } else { "s" },
+            ms(total)
+        ));
+    }
+    Ok(0)
+}

@@ -1,0 +1,281 @@
+//! Which package, which folder, which config and which database a command works on.
+
+use std::path::{Path, PathBuf};
+
+use migrate_core::{Config, Dialect, MigrationSet, TableName};
+
+use crate::cli::Global;
+use crate::failure::Failure;
+use crate::output::{mask_url, register_url};
+
+/// The package (or, with `--dir`, the bare folder) a command works on.
+#[derive(Debug, Clone)]
+pub(crate) struct Project {
+    /// The package root, or the current folder with `--dir` and no package.
+    pub root: PathBuf,
+    pub name: String,
+    /// The package's Cargo.toml, when there is a package.
+    pub manifest: Option<PathBuf>,
+    pub config: Config,
+    /// The migration folder, absolute.
+    pub dir: PathBuf,
+}
+
+impl Project {
+    /// Resolves the project from the global options.
+    pub(crate) fn resolve(global: &Global) -> Result<Project, Failure> {
+        let cwd = std::env::current_dir().map_err(|e| {
+            Failure::usage("the current folder cannot be read; run from an existing folder")
+                .caused_by(&e)
+        })?;
+        if let (Some(dir), None, None) = (&global.dir, &global.manifest_path, &global.package) {
+            // With `--dir`, no Cargo package is needed.
+            let mut config = Config::default();
+            apply_flags(&mut config, global)?;
+            let dir = cwd.join(dir);
+            let name = cwd.file_name().map_or_else(
+                || "migrate".to_owned(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            return Ok(Project {
+                root: cwd,
+                name,
+                manifest: None,
+                config,
+                dir,
+            });
+        }
+        let package = find_package(global, &cwd)?;
+        let root = package
+            .manifest
+            .parent()
+            .map_or_else(|| cwd.clone(), Path::to_path_buf);
+        let mut config = Config::from_manifest(&package.manifest)?;
+        apply_flags(&mut config, global)?;
+        let dir = match &global.dir {
+            Some(d) => cwd.join(d),
+            None => root.join(&config.dir),
+        };
+        Ok(Project {
+            root,
+            name: package.name,
+            manifest: Some(package.manifest),
+            config,
+            dir,
+        })
+    }
+
+    /// Loads the migration folder, or fails with every problem listed (exit 3).
+    pub(crate) fn load(&self) -> Result<MigrationSet, Failure> {
+        MigrationSet::load(&self.dir, &self.config).map_err(|e| {
+            let mut f = Failure::validation(format!(
+                "the migration folder {} has {} problem{}; fix them, then run the command again (`cargo migrate check` shows them with context)",
+                self.shown(&self.dir),
+                e.errors().count(),
+                if e.errors().count() == 1 { "" } else { "s" }
+            ));
+            f.causes = e.errors().map(|d| self.shown_diagnostic(d)).collect();
+            f
+        })
+    }
+
+    /// The configured dialect, else the one of the database URL the commands would use
+    /// (which is SQLite when no URL is set anywhere).
+    pub(crate) fn infer_dialect(&mut self, global: &Global) {
+        if self.config.dialect.is_none()
+            && let Ok(db) = Database::resolve(global, self)
+        {
+            self.config.dialect = Some(db.dialect);
+        }
+    }
+
+    /// A path relative to the package root, for messages.
+    pub(crate) fn shown(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+
+    fn shown_diagnostic(&self, d: &migrate_core::Diagnostic) -> String {
+        let mut shown = d.clone();
+        if let Ok(rel) = d.path.strip_prefix(&self.root) {
+            shown.path = rel.to_owned();
+        }
+        shown.to_string()
+    }
+}
+
+fn apply_flags(config: &mut Config, global: &Global) -> Result<(), Failure> {
+    if let Some(d) = global.dialect {
+        config.dialect = Some(d.into());
+    }
+    if let Some(t) = &global.table {
+        config.table = TableName::parse(t).map_err(|e| Failure::usage(format!("--table: {e}")))?;
+    }
+    if let Some(dir) = &global.dir {
+        config.dir = dir.clone();
+    }
+    Ok(())
+}
+
+struct Package {
+    name: String,
+    manifest: PathBuf,
+}
+
+/// The package to work on, from `--manifest-path`, `-p` and the current folder, through
+/// `cargo metadata --no-deps` (honouring `$CARGO`).
+fn find_package(global: &Global, cwd: &Path) -> Result<Package, Failure> {
+    let mut cmd = cargo_metadata::MetadataCommand::new();
+    cmd.no_deps();
+    if let Some(path) = &global.manifest_path {
+        cmd.manifest_path(path);
+    }
+    cmd.current_dir(cwd);
+    let metadata = cmd.exec().map_err(|e| {
+        Failure::usage(
+            "`cargo metadata` failed, so the package is unknown; run inside a Cargo package, pass --manifest-path, or pass --dir to work on a bare folder",
+        )
+        .caused_by(&e)
+    })?;
+    let members: Vec<&cargo_metadata::Package> = metadata.workspace_packages();
+    if let Some(name) = &global.package {
+        return members
+            .iter()
+            .find(|p| p.name.as_str() == name)
+            .map(|p| Package {
+                name: p.name.to_string(),
+                manifest: p.manifest_path.clone().into(),
+            })
+            .ok_or_else(|| {
+                let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
+                Failure::usage(format!(
+                    "no package `{name}` in this workspace; the packages are {}",
+                    names.join(", ")
+                ))
+            });
+    }
+    // The package whose folder holds the current folder (the deepest one), as cargo does.
+    let here = global.manifest_path.as_ref().map_or_else(
+        || cwd.to_path_buf(),
+        |m| {
+            let m = cwd.join(m);
+            m.parent().map_or(m.clone(), Path::to_path_buf)
+        },
+    );
+    let containing = members
+        .iter()
+        .filter(|p| {
+            p.manifest_path
+                .parent()
+                .is_some_and(|d| here.starts_with(d.as_std_path()))
+        })
+        .max_by_key(|p| p.manifest_path.as_str().len());
+    if let Some(p) = containing {
+        return Ok(Package {
+            name: p.name.to_string(),
+            manifest: p.manifest_path.clone().into(),
+        });
+    }
+    // At a virtual workspace root: the one member with a migration folder.
+    let with_migrations: Vec<&&cargo_metadata::Package> = members
+        .iter()
+        .filter(|p| {
+            let manifest: PathBuf = p.manifest_path.clone().into();
+            Config::from_manifest(&manifest)
+                .is_ok_and(|c| manifest.parent().is_some_and(|d| d.join(&c.dir).is_dir()))
+        })
+        .collect();
+    match with_migrations.as_slice() {
+        [one] => Ok(Package {
+            name: one.name.to_string(),
+            manifest: one.manifest_path.clone().into(),
+        }),
+        [] => Err(Failure::usage(
+            "this is a virtual workspace and no member has a migration folder; pass -p <package> (and run `cargo migrate init` there first)",
+        )),
+        many => {
+            let names: Vec<&str> = many.iter().map(|p| p.name.as_str()).collect();
+            Err(Failure::usage(format!(
+                "several packages have migrations ({}); pass -p <package> to choose one",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
+/// The database a command uses and where its URL came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Database {
+    pub url: String,
+    pub dialect: Dialect,
+    pub source: &'static str,
+}
+
+impl Database {
+    /// URL order: `--database-url`, `DATABASE_URL` (environment, then `.env` in the package
+    /// root), the metadata default, else a SQLite file named after the package.
+    pub(crate) fn resolve(global: &Global, project: &Project) -> Result<Database, Failure> {
+        let from_env_file = || {
+            dotenvy::from_path_iter(project.root.join(".env"))
+                .ok()
+                .and_then(|iter| {
+                    iter.filter_map(Result::ok)
+                        .find(|(k, _)| k == "DATABASE_URL")
+                        .map(|(_, v)| v)
+                })
+        };
+        let (url, source) = if let Some(url) = &global.database_url {
+            (url.clone(), "--database-url")
+        } else if let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            (url, "DATABASE_URL")
+        } else if let Some(url) = from_env_file() {
+            (url, ".env")
+        } else if let Some(url) = &project.config.database_url {
+            (url.clone(), "[package.metadata.migrate] database-url")
+        } else {
+            match project.config.dialect {
+                None | Some(Dialect::Sqlite) => {
+                    let file = project.root.join(format!("{}.db", project.name));
+                    (
+                        format!("sqlite://{}", file.display()),
+                        "the default SQLite database",
+                    )
+                }
+                Some(d) => {
+                    return Err(Failure::usage(format!(
+                        "no database URL for this {d} package; pass --database-url, set DATABASE_URL (or put it in .env), or set `database-url` in [package.metadata.migrate]"
+                    )));
+                }
+            }
+        };
+        register_url(&url);
+        let dialect = match Dialect::from_url(&url) {
+            Some(d) => d,
+            None => {
+                return Err(Failure::usage(format!(
+                    "the database URL {} (from {source}) has an unknown scheme; use postgres://, mysql:// or sqlite://",
+                    mask_url(&url)
+                )));
+            }
+        };
+        if let Some(configured) = project.config.dialect
+            && configured != dialect
+        {
+            return Err(Failure::usage(format!(
+                "the database URL {} (from {source}) is {dialect}, but the dialect is {configured}; use a {configured} URL or change `dialect`",
+                mask_url(&url)
+            )));
+        }
+        Ok(Database {
+            url,
+            dialect,
+            source,
+        })
+    }
+
+    pub(crate) fn shown(&self) -> String {
+        mask_url(&self.url)
+    }
+}

@@ -1,0 +1,96 @@
+//! The failures the subcommand expects, each with its documented exit code.
+
+use std::fmt;
+
+/// Exit codes (SPEC §6).
+pub(crate) mod code {
+    pub(crate) const DATABASE: u8 = 1;
+    pub(crate) const USAGE: u8 = 2;
+    pub(crate) const VALIDATION: u8 = 3;
+    pub(crate) const PENDING: u8 = 4;
+}
+
+/// An expected failure: one sentence saying what failed, where and what to do, then the cause
+/// chain.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub code: u8,
+    pub headline: String,
+    pub causes: Vec<String>,
+}
+
+impl Failure {
+    pub(crate) fn usage(headline: impl Into<String>) -> Failure {
+        Failure {
+            code: code::USAGE,
+            headline: headline.into(),
+            causes: Vec::new(),
+        }
+    }
+
+    pub(crate) fn database(headline: impl Into<String>) -> Failure {
+        Failure {
+            code: code::DATABASE,
+            headline: headline.into(),
+            causes: Vec::new(),
+        }
+    }
+
+    pub(crate) fn validation(headline: impl Into<String>) -> Failure {
+        Failure {
+            code: code::VALIDATION,
+            headline: headline.into(),
+            causes: Vec::new(),
+        }
+    }
+
+    pub(crate) fn caused_by(mut self, cause: &dyn std::error::Error) -> Failure {
+        let mut next = Some(cause);
+        while let Some(e) = next {
+            let text = e.to_string();
+            let repeated =
+                self.headline.contains(&text) || self.causes.iter().any(|c| c.contains(&text));
+            if !repeated {
+                self.causes.push(text);
+            }
+            next = e.source();
+        }
+        self
+    }
+}
+
+impl From<migrate_runtime::Error> for Failure {
+    fn from(e: migrate_runtime::Error) -> Failure {
+        let code = match &e {
+            migrate_runtime::Error::BadIdentifier { .. }
+            | migrate_runtime::Error::UnknownVersion { .. } => code::USAGE,
+            _ => code::DATABASE,
+        };
+        let headline = e.to_string();
+        let mut failure = Failure {
+            code,
+            headline,
+            causes: Vec::new(),
+        };
+        if let Some(source) = std::error::Error::source(&e) {
+            failure = failure.caused_by(source);
+        }
+        failure
+    }
+}
+
+impl From<migrate_core::ConfigError> for Failure {
+    fn from(e: migrate_core::ConfigError) -> Failure {
+        Failure::usage(format!("the configuration is invalid: {e}"))
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.headline)?;
+        for cause in &self.causes {
+            write!(f, "\n  caused by: {cause}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,72 @@
+//! `cargo migrate`: main only parses, dispatches and maps failures to exit codes (SPEC §6):
+//! 0 success · 1 database or migration failure · 2 usage or configuration · 3 validation ·
+//! 4 `status --exit-code` found something to do.
+
+mod cli;
+mod commands;
+mod context;
+mod db;
+mod failure;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cargo, Command};
+use crate::output::Output;
+
+fn main() -> ExitCode {
+    // Run directly as `cargo-migrate status`, the `migrate` Cargo adds is missing: add it.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_none_or(|a| a != "migrate") {
+        args.insert(1, "migrate".into());
+    }
+    let Cargo::Migrate(migrate) = match Cargo::try_parse_from(args) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                failure::code::USAGE
+            } else {
+                0
+            });
+        }
+    };
+    let global = migrate.global;
+    let out = Output::new(global.color, global.quiet, global.verbose, global.format);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(failure::code::DATABASE);
+        }
+    };
+    let result = runtime.block_on(async {
+        match migrate.command {
+            Command::Init(args) => commands::init::exec(&global, &args, &out),
+            Command::New(args) => commands::new::exec(&global, &args, &out),
+            Command::Check(args) => commands::check::exec(&global, &args, &out),
+            Command::Run(args) => commands::run::exec(&global, &args, &out).await,
+            Command::Down(args) => commands::down::exec(&global, &args, &out).await,
+            Command::Redo(args) => commands::redo::exec(&global, &args, &out).await,
+            Command::Status(args) => commands::status::exec(&global, &args, &out).await,
+            Command::Baseline(args) => commands::baseline::exec(&global, &args, &out).await,
+            Command::Resolve(args) => commands::resolve::exec(&global, &args, &out).await,
+            Command::Repair(args) => commands::repair::exec(&global, &args, &out).await,
+            Command::Database(cmd) => commands::database::exec(&global, &cmd, &out).await,
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            let text = output::redact(&f.to_string());
+            let label = out.paint("error", "31");
+            eprintln!("{}", text.replacen("error", &label, 1));
+            ExitCode::from(f.code)
+        }
+    }
+}

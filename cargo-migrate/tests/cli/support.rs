@@ -1,0 +1,83 @@
+//! Running the binary in a temporary package.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The output of one run.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Both streams, for assertions about everything printed.
+    pub(crate) fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// A temporary Cargo package, removed when dropped.
+pub(crate) struct Package {
+    pub root: PathBuf,
+}
+
+impl Package {
+    pub(crate) fn new(name: &str, manifest_extra: &str) -> Package {
+        let root = std::env::temp_dir().join(migrate_tests::unique(&format!("cli-{name}")));
+        std::fs::create_dir_all(root.join("src")).expect("mkdir");
+        std::fs::write(
+            root.join("Cargo.toml"),
+            format!("[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n{manifest_extra}"),
+        )
+        .expect("write Cargo.toml");
+        std::fs::write(root.join("src/main.rs"), "fn main() {}\n").expect("write main.rs");
+        Package { root }
+    }
+
+    /// Runs `cargo-migrate migrate <args>` in the package, with `DATABASE_URL` cleared unless
+    /// given in `env`.
+    pub(crate) fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        run_in(&self.root, args, env)
+    }
+
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+}
+
+impl Drop for Package {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+pub(crate) fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-migrate"));
+    cmd.arg("migrate")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run cargo-migrate");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs and asserts the exit code, showing everything printed when it differs.
+#[track_caller]
+pub(crate) fn expect(run: Run, code: i32) -> Run {
+    assert_eq!(
+        run.code, code,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    run
+}
