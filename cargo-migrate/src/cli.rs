@@ -43,6 +43,7 @@ impl From<DialectArg> for migrate_core::Dialect {
 
 /// Options every command takes.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct Global {
     /// Path to the package's Cargo.toml
     #[arg(long, global = true, value_name = "PATH")]

@@ -92,29 +92,36 @@ impl Pool {
             .map_err(|e| connect_failure(db, &e))
     }
 
+    /// One direct connection first: it fails at once on a wrong host or password, where the
+    /// pool would retry until its timeout. The pool is built once that one succeeded.
     async fn try_connect(db: &Database) -> Result<Pool, sqlx::Error> {
+        use sqlx::Connection;
         let timeout = Duration::from_secs(10);
-        let pool = match db.dialect {
-            Dialect::Postgres => PoolOptions::new()
-                .max_connections(2)
-                .acquire_timeout(timeout)
-                .connect(&db.url)
-                .await
-                .map(Pool::Postgres),
-            Dialect::Mysql => PoolOptions::new()
-                .max_connections(2)
-                .acquire_timeout(timeout)
-                .connect(&db.url)
-                .await
-                .map(Pool::Mysql),
-            Dialect::Sqlite => PoolOptions::new()
-                .max_connections(2)
-                .acquire_timeout(timeout)
-                .connect(&sqlite_url(&db.url))
-                .await
-                .map(Pool::Sqlite),
+        let url = match db.dialect {
+            Dialect::Sqlite => sqlite_url(&db.url),
+            _ => db.url.clone(),
         };
-        pool
+        macro_rules! options {
+            () => {
+                PoolOptions::new()
+                    .max_connections(2)
+                    .acquire_timeout(timeout)
+            };
+        }
+        Ok(match db.dialect {
+            Dialect::Postgres => {
+                sqlx::PgConnection::connect(&url).await?.close().await?;
+                Pool::Postgres(options!().connect(&url).await?)
+            }
+            Dialect::Mysql => {
+                sqlx::MySqlConnection::connect(&url).await?.close().await?;
+                Pool::Mysql(options!().connect(&url).await?)
+            }
+            Dialect::Sqlite => {
+                sqlx::SqliteConnection::connect(&url).await?.close().await?;
+                Pool::Sqlite(options!().connect(&url).await?)
+            }
+        })
     }
 
     pub(crate) async fn close(&self) {

@@ -342,7 +342,7 @@ impl<'a> Splitter<'a> {
     fn skip_trivia(&mut self) -> bool {
         let start = self.pos;
         let b = self.bytes[self.pos];
-        if b.is_ascii_whitespace() {
+        if is_sql_space(b) {
             self.pos += 1;
         } else if (b == b'-' && self.peek(1) == Some(b'-') && self.line_comment_allowed())
             || (b == b'#' && self.dialect == Dialect::Mysql)
@@ -583,6 +583,11 @@ impl<'a> Splitter<'a> {
         }
         true
     }
+}
+
+/// Whitespace as PostgreSQL and SQLite read it: ASCII whitespace and the vertical tab.
+pub fn is_sql_space(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == 0x0b
 }
 
 fn is_word_start(b: u8) -> bool {

@@ -2,4 +2,7 @@
 
 mod support;
 
+mod codes;
+mod help;
 mod newcomer;
+mod repair;

@@ -61,7 +61,7 @@ pub(crate) fn tokens(sql: &str, dialect: Dialect) -> Vec<Token> {
     while i < bytes.len() {
         let b = bytes[i];
         let start = i;
-        if b.is_ascii_whitespace() {
+        if crate::split::is_sql_space(b) {
             i += 1;
         } else if b == b'-' && bytes.get(i + 1) == Some(&b'-')
             || b == b'#' && dialect == Dialect::Mysql

@@ -1,0 +1,198 @@
+//! Every exit code, each produced by a named case, and the password of a URL in no output.
+
+use migrate_core::Dialect;
+
+use crate::support::{Package, expect, run_in};
+
+fn package_with(files: &[(&str, &str)]) -> Package {
+    let p = Package::new(
+        "codes",
+        "\n[package.metadata.migrate]\ndialect = \"sqlite\"\n",
+    );
+    std::fs::create_dir_all(p.path("migrations")).expect("mkdir");
+    for (name, text) in files {
+        std::fs::write(p.path(&format!("migrations/{name}")), text).expect("write");
+    }
+    p
+}
+
+#[test]
+fn exit_0_when_check_passes() {
+    let p = package_with(&[("0001_a.sql", "CREATE TABLE a (id INTEGER);\n")]);
+    expect(p.run(&["check"], &[]), 0);
+}
+
+#[test]
+fn exit_1_when_a_migration_fails() {
+    let p = package_with(&[(
+        "0001_a.sql",
+        "CREATE TABLE a (id INTEGER);\nINSERT INTO b VALUES (1);\n",
+    )]);
+    let run = expect(p.run(&["run"], &[]), 1);
+    assert!(
+        run.stderr
+            .starts_with("error: migration 1 `a` failed at migrations/0001_a.sql:2"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn exit_2_on_a_bad_config_key_and_a_bad_flag() {
+    let p = Package::new(
+        "codes-config",
+        "\n[package.metadata.migrate]\ncolour = \"red\"\n",
+    );
+    let run = expect(p.run(&["status"], &[]), 2);
+    assert!(
+        run.stderr.contains("package.metadata.migrate.colour"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Cargo.toml:9:1"), "{}", run.stderr);
+    expect(p.run(&["run", "--no-such-flag"], &[]), 2);
+}
+
+#[test]
+fn exit_3_when_check_finds_an_error() {
+    let p = package_with(&[(
+        "0001_a.sql",
+        "CREATE TABLE a (id INTEGER);\nSELECT nope FROM a;\n",
+    )]);
+    let run = expect(p.run(&["check"], &[]), 3);
+    assert!(
+        run.stdout
+            .contains("error[syntax-error]: SQLite: no such column: nope"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("--> migrations/0001_a.sql:2:1"),
+        "{}",
+        run.stdout
+    );
+    // A malformed folder is a validation failure too, for every command that reads it.
+    let p = package_with(&[("0001_a.sql", "SELECT 1;\n"), ("1_b.sql", "SELECT 2;\n")]);
+    expect(p.run(&["check"], &[]), 3);
+    expect(p.run(&["run"], &[]), 3);
+}
+
+#[test]
+fn exit_4_when_status_finds_something_to_do() {
+    let p = package_with(&[("0001_a.sql", "CREATE TABLE a (id INTEGER);\n")]);
+    expect(p.run(&["status", "--exit-code"], &[]), 4);
+    expect(p.run(&["status"], &[]), 0);
+}
+
+#[test]
+fn check_formats() {
+    let p = package_with(&[(
+        "0001_a.sql",
+        "CREATE TABLE a (id INTEGER);\nSELECT nope FROM a;\n",
+    )]);
+    let github = expect(p.run(&["check", "--format", "github"], &[]), 3);
+    assert!(
+        github
+            .stdout
+            .starts_with("::error file=migrations/0001_a.sql,line=2,col=1,title=syntax-error::"),
+        "{}",
+        github.stdout
+    );
+    let sarif = expect(p.run(&["check", "--format", "sarif"], &[]), 3);
+    assert!(sarif.stdout.contains("\"version\":\"2.1.0\""));
+    let json = expect(p.run(&["check", "--format", "json"], &[]), 3);
+    assert!(json.stdout.starts_with("{\"migrations\":[{\"version\":\"1\",\"name\":\"a\",\"path\":\"migrations/0001_a.sql\",\"transactional\":true,\"has_down\":false}],\"findings\":[{\"rule\":\"syntax-error\",\"level\":\"deny\",\"path\":\"migrations/0001_a.sql\",\"line\":2,\"column\":1,"), "{}", json.stdout);
+}
+
+#[test]
+fn dir_works_without_a_package() {
+    let dir = std::env::temp_dir().join(migrate_tests::unique("cli-bare"));
+    std::fs::create_dir_all(dir.join("db")).expect("mkdir");
+    std::fs::write(dir.join("db/1_a.sql"), "CREATE TABLE a (id INTEGER);\n").expect("write");
+    let url = format!("sqlite://{}/bare.db", dir.display());
+    expect(
+        run_in(&dir, &["--dir", "db", "run"], &[("DATABASE_URL", &url)]),
+        0,
+    );
+    let check = expect(
+        run_in(&dir, &["--dir", "db", "--dialect", "sqlite", "check"], &[]),
+        0,
+    );
+    assert!(
+        check.stdout.contains("checked 1 migrations in db"),
+        "{}",
+        check.stdout
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+const SECRET: &str = "s3cretPassw0rd";
+
+/// Every command, on success and on failure, with a password in the URL: it appears nowhere.
+#[test]
+fn passwords_never_appear() {
+    let mut urls = vec![
+        // Wrong host: the connection fails.
+        format!("postgres://app:{SECRET}@127.0.0.1:1/nowhere"),
+    ];
+    if let Some(server) = migrate_tests::server_url(Dialect::Postgres) {
+        // The local server trusts the user, so this password is accepted and ignored.
+        let db = migrate_tests::unique("cli_mask");
+        urls.push(migrate_tests::with_database(
+            &server.replacen("postgres@", &format!("postgres:{SECRET}@"), 1),
+            &db,
+        ));
+    }
+    if let Some(server) = migrate_tests::server_url(Dialect::Mysql) {
+        // root has no password here, so this one is wrong: authentication fails.
+        urls.push(migrate_tests::with_database(
+            &server.replacen("root@", &format!("root:{SECRET}@"), 1),
+            "test",
+        ));
+    }
+    let p = Package::new("mask", "");
+    std::fs::create_dir_all(p.path("migrations")).expect("mkdir");
+    std::fs::write(
+        p.path("migrations/0001_a.sql"),
+        "-- migrate:up\nCREATE TABLE a (id INT);\n-- migrate:down\nDROP TABLE a;\n",
+    )
+    .expect("write");
+    let commands: &[&[&str]] = &[
+        &["database", "create"],
+        &["run"],
+        &["run", "--dry-run"],
+        &["status"],
+        &["status", "--format", "json"],
+        &["down", "--dry-run"],
+        &["redo"],
+        &["down"],
+        &["baseline", "--version", "1"],
+        &["resolve", "--rolled-back", "1"],
+        &["repair"],
+        &["run", "-v"],
+        &["database", "reset"],
+        &["database", "drop"],
+        &["init"],
+        &["check"],
+    ];
+    let mut ran = 0;
+    for url in &urls {
+        for args in commands {
+            for how in [&["--database-url", url.as_str()][..], &[][..]] {
+                let mut all: Vec<&str> = how.to_vec();
+                all.extend_from_slice(args);
+                let run = p.run(&all, &[("DATABASE_URL", url)]);
+                assert!(
+                    !run.all().contains(SECRET),
+                    "{args:?} printed the password:\n{}",
+                    run.all()
+                );
+                ran += 1;
+            }
+        }
+        // A URL with a password shows as user:***.
+        let run = p.run(&["status"], &[("DATABASE_URL", url)]);
+        assert!(run.all().contains(":***@"), "{}", run.all());
+    }
+    assert!(ran >= commands.len() * 2);
+}
