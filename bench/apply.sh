@@ -36,8 +36,13 @@ gen() { # dialect folder
         printf -- '-- migrate:up\nCREATE TABLE t%d (id %s, v %s);\n%s\nALTER TABLE t%d ADD COLUMN w INT;\n\n-- migrate:down\nDROP TABLE t%d;\n' \
             "$i" "$id" "$text" "$idx" "$i" "$i" > "$dir/${v}_m${i}.sql"
     done
-    # The raw client's input: every up section, in order.
-    for f in "$dir"/*.sql; do sed -n '/-- migrate:up/,/-- migrate:down/p' "$f" | grep -v -- '-- migrate:'; done > "$WORK/$dialect-all.sql"
+    # sqlx-cli reads no sections: it gets the up SQL alone, in files of its own. The raw
+    # client gets every up section, in order, in one file.
+    mkdir -p "$dir-up"
+    for f in "$dir"/*.sql; do
+        sed -n '/-- migrate:up/,/-- migrate:down/p' "$f" | grep -v -- '-- migrate:' > "$dir-up/$(basename "$f")"
+    done
+    cat "$dir-up"/*.sql > "$WORK/$dialect-all.sql"
 }
 
 now_ms() { date +%s%3N; }
@@ -70,7 +75,7 @@ apply() { # tool dialect name dir
             esac ;;
         ours) "$OURS" migrate --dir "$dir" --database-url "$u" -q run >/dev/null ;;
         sqlx) if [ "$dialect" = sqlite ]; then touch "$WORK/$name.db"; fi
-              "$SQLX" migrate run --source "$dir" --database-url "$u" >/dev/null ;;
+              "$SQLX" migrate run --source "$dir-up" --database-url "$u" >/dev/null ;;
         dbmate) DATABASE_URL=$(echo "$u" | sed 's#^postgres://\(.*\)$#postgres://\1?sslmode=disable#; s#^mysql://root@#mysql://root:@#; s#^sqlite://#sqlite:#') \
                 "$DBMATE" --migrations-dir "$dir" --no-dump-schema up >/dev/null ;;
     esac

@@ -119,7 +119,8 @@ impl Pool {
             }
             Dialect::Sqlite => {
                 sqlx::SqliteConnection::connect(&url).await?.close().await?;
-                Pool::Sqlite(options!().connect(&url).await?)
+                // SQLite has one writer; one connection is all a command needs.
+                Pool::Sqlite(options!().max_connections(1).connect(&url).await?)
             }
         })
     }

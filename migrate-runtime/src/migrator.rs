@@ -224,7 +224,12 @@ impl Migrator {
             });
         }
         let mut pending = Vec::new();
+        // Rows that match a migration; any other row is a migration whose file is gone.
+        let mut matched = 0;
         for m in self.migrations.iter() {
+            if by_version.contains_key(m.version()) {
+                matched += 1;
+            }
             match by_version.get(m.version()) {
                 Some(row) if row.checksum != m.checksum() && !self.allow_modified => {
                     return Err(Error::Modified {
@@ -239,7 +244,7 @@ impl Migrator {
                 None => {}
             }
         }
-        if !self.allow_missing && rows.len() + pending.len() > self.migrations.len() {
+        if !self.allow_missing && rows.len() > matched {
             let known: HashMap<&str, ()> =
                 self.migrations.iter().map(|m| (m.version(), ())).collect();
             if let Some(row) = rows

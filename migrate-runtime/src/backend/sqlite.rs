@@ -1,5 +1,6 @@
-//! SQLite: each migration runs inside `BEGIN IMMEDIATE`, which is the lock, and re-checks the
-//! history inside it, so concurrent processes apply each migration once.
+//! SQLite: a run is one `BEGIN IMMEDIATE` transaction, which is the lock; the history is
+//! re-read inside it, so concurrent processes apply each migration once, and each migration
+//! runs in a savepoint of its own.
 
 use std::time::{Duration, Instant};
 
@@ -158,7 +159,17 @@ async fn run_statements(
     Ok(())
 }
 
-/// How long `BEGIN IMMEDIATE` waits for another writer.
+/// Commits the open transaction, if there is one.
+async fn end_transaction(conn: &mut SqliteConnection) -> Result<(), Error> {
+    match exec(conn, "COMMIT").await {
+        Ok(()) => Ok(()),
+        Err(e) if db_message(&e).contains("no transaction is active") => Ok(()),
+        Err(e) => Err(Error::db("committing the migrations", "write the database")(e)),
+    }
+}
+
+/// How long `BEGIN IMMEDIATE` waits for another writer when a migration outside a transaction
+/// interrupts the run.
 const WRITE_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Backend for Sqlite {
@@ -213,13 +224,19 @@ impl Backend for Sqlite {
         Ok(row.and_then(|r| r.0))
     }
 
-    async fn lock(_: &mut SqliteConnection, _: &Table, _: Duration) -> Result<(), Error> {
-        // Each step takes SQLite's write lock with `BEGIN IMMEDIATE` and re-checks inside it.
-        Ok(())
+    /// SQLite's lock is its write lock: the run is one `BEGIN IMMEDIATE` transaction, whose
+    /// history the algorithm re-reads inside it, with each migration in a savepoint. One
+    /// commit for the run instead of one per migration; the same end state after a failure.
+    async fn lock(
+        conn: &mut SqliteConnection,
+        table: &Table,
+        timeout: Duration,
+    ) -> Result<(), Error> {
+        begin_immediate(conn, table, timeout).await
     }
 
-    async fn unlock(_: &mut SqliteConnection, _: &Table) -> Result<(), Error> {
-        Ok(())
+    async fn unlock(conn: &mut SqliteConnection, _: &Table) -> Result<(), Error> {
+        end_transaction(conn).await
     }
 
     async fn prepare(conn: &mut SqliteConnection, table: &Table) -> Result<(), Error> {
@@ -247,30 +264,29 @@ impl Backend for Sqlite {
         step: Step<'_>,
     ) -> Result<bool, Error> {
         let m = step.migration;
-        let write = Error::db("recording a migration", "write the history table");
-        begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
-        // Re-check inside the lock: another process may have done this step already.
-        let status = recorded(conn, table, m.version()).await;
-        let already = match (&status, step.direction) {
-            (Err(_), _) => true,
-            (Ok(s), Direction::Up) => s.is_some(),
-            (Ok(s), Direction::Down) => s.is_none(),
-        };
-        if already {
-            let _ = exec(conn, "ROLLBACK").await;
-            return status.map(|_| false);
-        }
-
+        let write = || Error::db("recording a migration", "write the history table");
         if step.mode == TransactionMode::Transaction {
+            // A savepoint inside the run's transaction (see `lock`): the step and its row
+            // commit together with the run, and a failure rolls back this step alone.
+            exec(conn, "SAVEPOINT migrate_step")
+                .await
+                .map_err(write())?;
+            let status = recorded(conn, table, m.version()).await;
+            let already = match (&status, step.direction) {
+                (Err(_), _) => true,
+                (Ok(s), Direction::Up) => s.is_some(),
+                (Ok(s), Direction::Down) => s.is_none(),
+            };
+            if already {
+                let _ = exec(conn, "RELEASE migrate_step").await;
+                return status.map(|_| false);
+            }
             let started = Instant::now();
             if let Err(e) = exec(conn, step.sql).await {
-                let _ = exec(conn, "ROLLBACK").await;
-                // Find the failing statement in a transaction that is rolled back.
-                let mut offset = None;
-                if exec(conn, "BEGIN").await.is_ok() {
-                    offset = run_statements(conn, step.sql).await.err().map(|(at, _)| at);
-                    let _ = exec(conn, "ROLLBACK").await;
-                }
+                let _ = exec(conn, "ROLLBACK TO migrate_step").await;
+                // Find the failing statement, in a savepoint that is rolled back too.
+                let offset = run_statements(conn, step.sql).await.err().map(|(at, _)| at);
+                let _ = exec(conn, "ROLLBACK TO migrate_step; RELEASE migrate_step").await;
                 return Err(failure(step, offset, FailedState::RolledBack, e));
             }
             let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -279,28 +295,42 @@ impl Backend for Sqlite {
                 Direction::Down => delete(conn, table, m.version()).await.map(|_| ()),
             };
             if let Err(e) = recorded {
-                let _ = exec(conn, "ROLLBACK").await;
-                return Err(write(e));
+                let _ = exec(conn, "ROLLBACK TO migrate_step; RELEASE migrate_step").await;
+                return Err(write()(e));
             }
-            exec(conn, "COMMIT").await.map_err(write)?;
+            exec(conn, "RELEASE migrate_step").await.map_err(write())?;
             return Ok(true);
         }
 
-        // Outside a transaction: commit a `dirty` row first, run, then mark it done.
-        let marked = match step.direction {
-            Direction::Up => insert(conn, table, m, "dirty", 0).await,
-            Direction::Down => set_status(conn, table, m.version(), "dirty", 0)
-                .await
-                .map(|_| ()),
+        // Outside a transaction: commit the run so far, commit a `dirty` row, run, mark it
+        // done, and take the write lock again for the rest of the run.
+        end_transaction(conn).await?;
+        begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
+        let status = recorded(conn, table, m.version()).await;
+        let already = match (&status, step.direction) {
+            (Err(_), _) => true,
+            (Ok(s), Direction::Up) => s.is_some(),
+            (Ok(s), Direction::Down) => s.is_none(),
+        };
+        let marked = if already {
+            Ok(())
+        } else {
+            match step.direction {
+                Direction::Up => insert(conn, table, m, "dirty", 0).await,
+                Direction::Down => set_status(conn, table, m.version(), "dirty", 0)
+                    .await
+                    .map(|_| ()),
+            }
         };
         if let Err(e) = marked {
             let _ = exec(conn, "ROLLBACK").await;
-            return Err(write(e));
+            return Err(write()(e));
         }
-        exec(conn, "COMMIT").await.map_err(Error::db(
-            "recording a migration",
-            "write the history table",
-        ))?;
+        exec(conn, "COMMIT").await.map_err(write())?;
+        if already {
+            begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
+            return status.map(|_| false);
+        }
         let started = Instant::now();
         let ran = if step.mode == TransactionMode::Script {
             exec(conn, step.sql).await.map_err(|e| (0, e))
@@ -312,13 +342,13 @@ impl Backend for Sqlite {
             return Err(failure(step, offset, FailedState::Dirty, e));
         }
         let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let write = Error::db("recording a migration", "write the history table");
         match step.direction {
             Direction::Up => set_status(conn, table, m.version(), "applied", elapsed)
                 .await
-                .map_err(write)?,
-            Direction::Down => delete(conn, table, m.version()).await.map_err(write)?,
+                .map_err(write())?,
+            Direction::Down => delete(conn, table, m.version()).await.map_err(write())?,
         };
+        begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
         Ok(true)
     }
 

@@ -7,3 +7,4 @@ mod malformed;
 mod props;
 mod split;
 mod support;
+mod syntax;

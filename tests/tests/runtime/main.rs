@@ -7,3 +7,4 @@ mod crates_io;
 mod failures;
 mod lifecycle;
 mod noop;
+mod tenants;

@@ -1,0 +1,80 @@
+CREATE TABLE accounts (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email TEXT NOT NULL, balance NUMERIC(12, 2) DEFAULT 0 CHECK (balance >= 0), created_at TIMESTAMPTZ NOT NULL DEFAULT now());
+CREATE TABLE IF NOT EXISTS tags (id SERIAL PRIMARY KEY, name TEXT UNIQUE, meta JSONB DEFAULT '{}'::jsonb, labels TEXT[] DEFAULT ARRAY[]::TEXT[]);
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+ALTER TYPE mood ADD VALUE 'ecstatic' AFTER 'happy';
+ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh' BEFORE 'ok';
+CREATE TABLE people (id BIGSERIAL PRIMARY KEY, account_id BIGINT REFERENCES accounts (id) ON DELETE CASCADE, feeling mood, nick VARCHAR(40) COLLATE "C");
+CREATE INDEX CONCURRENTLY IF NOT EXISTS people_account_idx ON people (account_id);
+CREATE UNIQUE INDEX people_nick_lower_idx ON people (lower(nick)) WHERE nick IS NOT NULL;
+CREATE INDEX tags_meta_gin ON tags USING gin (meta jsonb_path_ops);
+DROP INDEX CONCURRENTLY IF EXISTS people_nick_lower_idx;
+ALTER TABLE people ADD COLUMN IF NOT EXISTS age INT, ADD COLUMN note TEXT DEFAULT 'n/a';
+ALTER TABLE people ALTER COLUMN age TYPE BIGINT USING age::BIGINT;
+ALTER TABLE people ALTER COLUMN note SET DEFAULT '', ALTER COLUMN note DROP NOT NULL;
+ALTER TABLE people ADD CONSTRAINT people_age_check CHECK (age > 0) NOT VALID;
+ALTER TABLE people VALIDATE CONSTRAINT people_age_check;
+ALTER TABLE people ADD CONSTRAINT people_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;
+ALTER TABLE people RENAME COLUMN note TO remark;
+ALTER TABLE people RENAME CONSTRAINT people_age_check TO people_age_positive;
+ALTER TABLE tags RENAME TO labels;
+ALTER TABLE labels SET (fillfactor = 90);
+ALTER TABLE people ALTER COLUMN remark SET STATISTICS 500;
+CREATE TABLE events (id BIGINT NOT NULL, happened_at DATE NOT NULL, payload JSONB) PARTITION BY RANGE (happened_at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_default PARTITION OF events DEFAULT;
+CREATE TABLE regions (code TEXT NOT NULL) PARTITION BY LIST (code);
+CREATE TABLE regions_eu PARTITION OF regions FOR VALUES IN ('de', 'fr', 'it');
+CREATE TABLE buckets (id INT NOT NULL) PARTITION BY HASH (id);
+CREATE TABLE buckets_0 PARTITION OF buckets FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.created_at := now(); -- a semicolon; inside the body
+    IF NEW.email IS NULL THEN
+        RAISE EXCEPTION 'email is required: %', NEW.id;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER accounts_touch BEFORE INSERT OR UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE OR REPLACE FUNCTION add(a INT, b INT) RETURNS INT LANGUAGE sql IMMUTABLE AS $body$ SELECT a + b $body$;
+CREATE FUNCTION double_it(x INT) RETURNS INT LANGUAGE sql RETURN x * 2;
+DO $$
+DECLARE r RECORD;
+BEGIN
+    FOR r IN SELECT id FROM accounts LOOP
+        PERFORM pg_sleep(0);
+    END LOOP;
+END $$;
+DO $do$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'extra') THEN CREATE TABLE extra (id INT); END IF; END $do$;
+CREATE VIEW rich AS SELECT id, email FROM accounts WHERE balance > 1000;
+CREATE OR REPLACE VIEW rich AS SELECT id, email, balance FROM accounts WHERE balance > 1000;
+CREATE MATERIALIZED VIEW account_counts AS SELECT count(*) AS n FROM accounts WITH NO DATA;
+REFRESH MATERIALIZED VIEW account_counts;
+CREATE SEQUENCE IF NOT EXISTS invoice_seq START 1000 INCREMENT BY 10;
+ALTER SEQUENCE invoice_seq RESTART WITH 2000;
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE TABLE audit.log (id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ DEFAULT clock_timestamp(), what TEXT);
+COMMENT ON TABLE audit.log IS 'who did what; when';
+COMMENT ON COLUMN accounts.email IS E'the login\'s address';
+INSERT INTO accounts (email, balance) VALUES ('a@example.com', 10), ('b@example.com', 20) ON CONFLICT DO NOTHING;
+INSERT INTO labels (name) VALUES ('x') ON CONFLICT (name) DO UPDATE SET meta = EXCLUDED.meta RETURNING id;
+UPDATE accounts SET balance = balance + 1 WHERE email LIKE '%@example.com';
+DELETE FROM accounts WHERE id IN (SELECT account_id FROM people WHERE age > 200);
+WITH moved AS (DELETE FROM audit.log WHERE at < now() - interval '30 days' RETURNING *) SELECT count(*) FROM moved;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX accounts_email_trgm ON accounts USING gin (email gin_trgm_ops);
+GRANT SELECT ON accounts TO PUBLIC;
+REVOKE SELECT ON accounts FROM PUBLIC;
+ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;
+CREATE UNIQUE INDEX CONCURRENTLY accounts_email_idx ON accounts (email);
+ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE USING INDEX accounts_email_idx;
+SET lock_timeout = '5s';
+SET LOCAL statement_timeout = 0;
+SELECT setval('invoice_seq', 5000, false);
+CREATE DOMAIN positive_int AS INT CHECK (VALUE > 0);
+CREATE TABLE stats (id INT PRIMARY KEY, hits positive_int DEFAULT 1, ratio DOUBLE PRECISION GENERATED ALWAYS AS (hits / 2.0) STORED);
+ALTER TABLE stats DROP COLUMN IF EXISTS ratio CASCADE;
+DROP TABLE IF EXISTS stats, events_default CASCADE;
+TRUNCATE TABLE audit.log RESTART IDENTITY;
+CREATE POLICY own_rows ON accounts USING (email = current_user);
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;

@@ -1,0 +1,63 @@
+CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE COLLATE NOCASE, created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);
+CREATE TABLE IF NOT EXISTS posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE, title TEXT, body TEXT, score REAL DEFAULT 0.0);
+CREATE TABLE kv ([key] TEXT PRIMARY KEY, "value" BLOB, `note` TEXT) WITHOUT ROWID;
+CREATE TABLE strict_things (id INTEGER PRIMARY KEY, n INTEGER NOT NULL) STRICT;
+CREATE TABLE totals (id INTEGER PRIMARY KEY, a INT, b INT, sum INT GENERATED ALWAYS AS (a + b) VIRTUAL, stored_sum INT AS (a + b) STORED);
+CREATE INDEX posts_user_idx ON posts (user_id);
+CREATE UNIQUE INDEX IF NOT EXISTS posts_title_idx ON posts (user_id, title) WHERE title IS NOT NULL;
+CREATE INDEX users_lower_email ON users (lower(email));
+ALTER TABLE posts ADD COLUMN published INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE posts RENAME COLUMN body TO content;
+ALTER TABLE kv RENAME TO settings;
+ALTER TABLE posts DROP COLUMN score;
+CREATE TRIGGER posts_touch AFTER UPDATE ON posts
+BEGIN
+    UPDATE posts SET published = CASE WHEN NEW.published > 1 THEN 1 ELSE NEW.published END WHERE id = NEW.id AND 0;
+    INSERT INTO settings ("key", "value") VALUES ('last_post; update', NEW.id);
+END;
+CREATE TRIGGER IF NOT EXISTS users_no_delete BEFORE DELETE ON users WHEN OLD.id = 1
+BEGIN
+    SELECT RAISE(ABORT, 'the first user stays');
+END;
+CREATE TEMP TRIGGER temp_log AFTER INSERT ON users BEGIN SELECT 1; END;
+CREATE VIEW IF NOT EXISTS active_posts AS SELECT p.id, u.email FROM posts p JOIN users u ON u.id = p.user_id WHERE p.published = 1;
+CREATE TRIGGER active_posts_insert INSTEAD OF INSERT ON active_posts BEGIN INSERT INTO posts (user_id, title) SELECT id, 'via view' FROM users WHERE email = NEW.email; END;
+INSERT INTO users (email) VALUES ('a@example.com'), ('b@example.com');
+INSERT OR IGNORE INTO users (email) VALUES ('a@example.com');
+INSERT INTO settings ("key", "value") VALUES ('theme', 'dark') ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value";
+REPLACE INTO settings ("key", "value") VALUES ('theme', 'light');
+UPDATE users SET email = upper(email) WHERE id IN (SELECT user_id FROM posts);
+DELETE FROM posts WHERE published = 0 RETURNING id;
+WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5) INSERT INTO settings ("key", "value") SELECT 'n' || x, x FROM n;
+-- A table rebuild: the way to change a column in SQLite.
+PRAGMA foreign_keys = OFF;
+CREATE TABLE users_new (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, name TEXT);
+INSERT INTO users_new (id, email, created_at) SELECT id, email, created_at FROM users;
+DROP TRIGGER IF EXISTS users_no_delete;
+DROP VIEW active_posts;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+CREATE INDEX users_lower_email ON users (lower(email));
+PRAGMA foreign_key_check;
+PRAGMA foreign_keys = ON;
+PRAGMA user_version = 7;
+CREATE VIRTUAL TABLE docs USING fts5(title, body);
+INSERT INTO docs (title, body) VALUES ('hello', 'world; with a semicolon');
+SELECT json_extract('{"a": [1, 2]}', '$.a[1]');
+SELECT '{"a": 1}' ->> '$.a';
+SELECT printf('%d rows', count(*)) FROM users;
+SELECT CAST(x'00ff' AS BLOB), 1e10, -0.5, NULL IS NULL;
+SELECT iif(1 > 0, 'yes', 'no'), coalesce(NULL, 'x'), nullif(1, 1);
+SELECT datetime('now', '-1 day'), strftime('%s', 'now');
+SELECT group_concat(email, ', ') FROM users;
+SELECT * FROM users LIMIT 10 OFFSET 0;
+SELECT email, row_number() OVER (ORDER BY id) FROM users;
+CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY, at TEXT DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), what TEXT CHECK (length(what) < 200));
+CREATE TABLE pairs (a INT, b INT, PRIMARY KEY (a, b), UNIQUE (b, a), CHECK (a <> b), FOREIGN KEY (a) REFERENCES totals (id) DEFERRABLE INITIALLY DEFERRED);
+DROP INDEX IF EXISTS posts_title_idx;
+REINDEX posts_user_idx;
+ANALYZE;
+VACUUM;
+SAVEPOINT inner_step;
+RELEASE inner_step;
+SELECT 'it''s /* not a comment */ -- nor this';
