@@ -39,13 +39,13 @@ pub(crate) fn postgres(sql: &str) -> Vec<SyntaxProblem> {
             fix: "fix the statement; the migration would fail on PostgreSQL".to_owned(),
         })
         .collect();
-    // One finding per statement: later errors in it usually follow from the first.
-    let statements: Vec<std::ops::Range<usize>> = split(sql, Dialect::Postgres)
-        .statements
-        .iter()
-        .map(|s| s.span.clone())
+    // One finding per statement: later errors in it usually follow from the first. An error
+    // just past a statement's end (a missing token before `;`) belongs to that statement.
+    let starts: Vec<usize> = split(sql, Dialect::Postgres)
+        .sql()
+        .map(|s| s.body.start)
         .collect();
-    let statement_of = |offset: usize| statements.iter().position(|r| r.contains(&offset));
+    let statement_of = |offset: usize| starts.iter().rposition(|&start| start <= offset);
     out.dedup_by(|b, a| statement_of(a.offset) == statement_of(b.offset));
     out
 }
@@ -258,7 +258,7 @@ impl SqliteRunner {
         }
         for s in split.sql() {
             if let Err(e) = conn.execute_batch(s.text(sql)) {
-                out.push(self.problem(s.body.start, &e));
+                out.push(self.problem(s.body.start + error_offset(&e), &e));
                 // Later statements would only fail because of this one.
                 break;
             }
@@ -274,7 +274,7 @@ impl SqliteRunner {
         let mut out = lexical(split.issues.clone());
         for s in split.sql() {
             if let Err(e) = conn.prepare(s.text(sql)) {
-                out.push(self.problem(s.body.start, &e));
+                out.push(self.problem(s.body.start + error_offset(&e), &e));
                 break;
             }
         }
@@ -284,6 +284,7 @@ impl SqliteRunner {
     fn problem(&self, offset: usize, e: &rusqlite::Error) -> SyntaxProblem {
         let text = match e {
             rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
+            rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
             other => other.to_string(),
         };
         let fix = match text.strip_prefix("no such function: ") {
@@ -297,6 +298,15 @@ impl SqliteRunner {
             message: format!("SQLite: {text}"),
             fix,
         }
+    }
+}
+
+/// Where in the statement SQLite says a syntax error is; 0 (the statement's start) when it
+/// does not say.
+fn error_offset(e: &rusqlite::Error) -> usize {
+    match e {
+        rusqlite::Error::SqlInputError { offset, .. } => usize::try_from(*offset).unwrap_or(0),
+        _ => 0,
     }
 }
 

@@ -77,3 +77,12 @@ DROP TABLE IF EXISTS sums;
 # a hash comment; and a -- dash comment below
 -- done
 SELECT 1;
+CREATE TABLE IF NOT EXISTS sessions (token CHAR(64) NOT NULL PRIMARY KEY, user_id BIGINT UNSIGNED NOT NULL, expires_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, INDEX sessions_user (user_id)) ENGINE=InnoDB;
+ALTER TABLE sessions ADD COLUMN agent VARCHAR(255) NULL FIRST;
+ALTER TABLE sessions DROP COLUMN agent;
+ALTER TABLE sessions ENGINE=InnoDB;
+ALTER TABLE sessions CONVERT TO CHARACTER SET utf8mb4;
+INSERT INTO sessions (token, user_id) VALUES (SHA2('x', 256), 1);
+SELECT token FROM sessions WHERE expires_at > NOW() - INTERVAL 1 DAY ORDER BY expires_at DESC LIMIT 5;
+CREATE TEMPORARY TABLE tmp_ids (id INT);
+DROP TEMPORARY TABLE tmp_ids;
