@@ -72,7 +72,7 @@ impl DiagnosticKind {
             }
             DiagnosticKind::DuplicateVersion { version, other } => format!(
                 "version {version} is used twice, here and in {}",
-                other.display()
+                display_name(other)
             ),
             DiagnosticKind::MissingPair { expected } => {
                 format!("{} is missing", display_name(expected))

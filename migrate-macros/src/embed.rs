@@ -160,10 +160,33 @@ fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
         }
     };
 
-    let mut warnings: Vec<TokenStream> = set
-        .warnings
+    // Syntax and lint rules at `deny` fail the build. Of the warnings, the build shows the
+    // loader's (ignored files), unused allows and structural rules lowered to `warn`; the
+    // safety warnings are left to `cargo migrate check`, so builds stay quiet.
+    let report = migrate_core::check(&set, &config);
+    let mut combined: Option<syn::Error> = None;
+    for f in report.errors() {
+        // rustc writes `error:` before the message; ours starts with the rule.
+        let text = migrate_core::check::render::finding(f, manifest_dir);
+        let text = text.strip_prefix("error").unwrap_or(&text);
+        let error = syn::Error::new(at, text.trim_end());
+        match &mut combined {
+            Some(all) => all.combine(error),
+            None => combined = Some(error),
+        }
+    }
+    if let Some(errors) = combined {
+        return Err(errors);
+    }
+    let mut warnings: Vec<TokenStream> = report
+        .findings
         .iter()
-        .map(|d| warning(&render(d, manifest_dir)))
+        .filter(|f| {
+            f.rule == "unused-allow"
+                || migrate_core::rules::find(f.rule)
+                    .is_none_or(|r| r.group == migrate_core::rules::RuleGroup::Structure)
+        })
+        .map(|f| warning(migrate_core::check::render::finding(f, manifest_dir).trim_end()))
         .collect();
     if config.dialect.is_none() {
         warnings.push(warning(
@@ -260,7 +283,12 @@ fn render(d: &Diagnostic, manifest_dir: &Path) -> String {
     if let Ok(rel) = d.path.strip_prefix(manifest_dir) {
         shown.path = rel.to_owned();
     }
-    shown.render().trim_end().to_owned()
+    let text = shown.render();
+    // rustc writes `error:` before the message; ours starts with the code.
+    text.strip_prefix("error")
+        .unwrap_or(&text)
+        .trim_end()
+        .to_owned()
 }
 
 /// A compile-time warning. Stable Rust gives a proc-macro no warning API, so this uses a

@@ -67,7 +67,7 @@ fn exit_3_when_check_finds_an_error() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("--> migrations/0001_a.sql:2:1"),
+        run.stdout.contains("--> migrations/0001_a.sql:2:8"),
         "{}",
         run.stdout
     );
@@ -94,14 +94,14 @@ fn check_formats() {
     assert!(
         github
             .stdout
-            .starts_with("::error file=migrations/0001_a.sql,line=2,col=1,title=syntax-error::"),
+            .starts_with("::error file=migrations/0001_a.sql,line=2,col=8,title=syntax-error::"),
         "{}",
         github.stdout
     );
     let sarif = expect(p.run(&["check", "--format", "sarif"], &[]), 3);
     assert!(sarif.stdout.contains("\"version\":\"2.1.0\""));
     let json = expect(p.run(&["check", "--format", "json"], &[]), 3);
-    assert!(json.stdout.starts_with("{\"migrations\":[{\"version\":\"1\",\"name\":\"a\",\"path\":\"migrations/0001_a.sql\",\"transactional\":true,\"has_down\":false}],\"findings\":[{\"rule\":\"syntax-error\",\"level\":\"deny\",\"path\":\"migrations/0001_a.sql\",\"line\":2,\"column\":1,"), "{}", json.stdout);
+    assert!(json.stdout.starts_with("{\"migrations\":[{\"version\":\"1\",\"name\":\"a\",\"path\":\"migrations/0001_a.sql\",\"transactional\":true,\"has_down\":false}],\"findings\":[{\"rule\":\"syntax-error\",\"level\":\"deny\",\"path\":\"migrations/0001_a.sql\",\"line\":2,\"column\":8,"), "{}", json.stdout);
 }
 
 #[test]

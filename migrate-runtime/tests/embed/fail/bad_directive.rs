@@ -1,0 +1,6 @@
+static MIGRATOR: migrate_runtime::Migrator =
+    migrate_runtime::embed_migrations!("../../../../migrate-runtime/tests/embed/fixtures/bad_directive", dialect = "sqlite");
+
+fn main() {
+    let _ = &MIGRATOR;
+}
