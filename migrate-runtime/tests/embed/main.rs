@@ -5,6 +5,8 @@
 // Findings lowered to `warn` in this package's metadata come out as deprecation warnings.
 #![allow(deprecated)]
 
+mod rebuild;
+
 use std::path::Path;
 
 use migrate_core::{Config, Dialect, MigrationSet, TransactionMode};
