@@ -137,13 +137,6 @@ fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
             .as_ref()
             .map_or_else(|| config.dir.clone(), |d| PathBuf::from(d.value())),
     );
-    let relative = |p: &Path| {
-        p.strip_prefix(manifest_dir)
-            .unwrap_or(p)
-            .display()
-            .to_string()
-    };
-
     let set = match MigrationSet::load(&dir, &config) {
         Ok(set) => set,
         Err(e) => {
@@ -163,6 +156,17 @@ fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
     // Syntax and lint rules at `deny` fail the build. Of the warnings, the build shows the
     // loader's (ignored files), unused allows and structural rules lowered to `warn`; the
     // safety warnings are left to `cargo migrate check`, so builds stay quiet.
+    // The check is a pure function of the files, the config and this macro's version: a
+    // result that passed is cached, so a rebuild after touching other code does not pay for it.
+    let key = check_key(&set, &config);
+    if let Some(cached) = cached_warnings(&key) {
+        return Ok(expansion(
+            &set,
+            &config,
+            manifest_dir,
+            cached.iter().map(|w| warning(w)).collect(),
+        ));
+    }
     let report = migrate_core::check(&set, &config);
     let mut combined: Option<syn::Error> = None;
     for f in report.errors() {
@@ -178,7 +182,7 @@ fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
     if let Some(errors) = combined {
         return Err(errors);
     }
-    let mut warnings: Vec<TokenStream> = report
+    let texts: Vec<String> = report
         .findings
         .iter()
         .filter(|f| {
@@ -186,8 +190,34 @@ fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
                 || migrate_core::rules::find(f.rule)
                     .is_none_or(|r| r.group == migrate_core::rules::RuleGroup::Structure)
         })
-        .map(|f| warning(migrate_core::check::render::finding(f, manifest_dir).trim_end()))
+        .map(|f| {
+            migrate_core::check::render::finding(f, manifest_dir)
+                .trim_end()
+                .to_owned()
+        })
         .collect();
+    store_warnings(&key, &texts);
+    Ok(expansion(
+        &set,
+        &config,
+        manifest_dir,
+        texts.iter().map(|w| warning(w)).collect(),
+    ))
+}
+
+/// The embedded `Migrator`, with the build-time warnings.
+fn expansion(
+    set: &MigrationSet,
+    config: &Config,
+    manifest_dir: &Path,
+    mut warnings: Vec<TokenStream>,
+) -> TokenStream {
+    let relative = |p: &Path| {
+        p.strip_prefix(manifest_dir)
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
     if config.dialect.is_none() {
         warnings.push(warning(
             "embed_migrations!: no dialect is known, so the SQL is not checked for a database; set `dialect` in [package.metadata.migrate], pass `dialect = \"postgres\"` (or mysql, sqlite), or enable exactly one backend feature of migrate-runtime",
@@ -247,14 +277,69 @@ fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
     });
     let table = config.table.to_string();
     let out_of_order = level(config.out_of_order);
-    Ok(quote! {
+    quote! {
         {
             #(#includes)*
             #(#warnings)*
             static MIGRATIONS: &[::migrate_runtime::__private::Migration] = &[#(#migrations),*];
             ::migrate_runtime::__private::Migrator::__embedded(MIGRATIONS, #table, #out_of_order)
         }
-    })
+    }
+}
+
+/// What the check's result depends on: this macro's version, the config, and every migration's
+/// SQL, name, version, mode and path.
+fn check_key(set: &MigrationSet, config: &Config) -> String {
+    let mut text = format!("{}\n{config:?}\n", env!("MIGRATE_MACROS_BUILD_ID"));
+    for m in &set.migrations {
+        text.push_str(&format!(
+            "{}\0{}\0{:?}\0{}\0{}\0",
+            m.version,
+            m.name,
+            m.transaction(),
+            m.path.display(),
+            m.up.sql
+        ));
+        if let Some(d) = &m.down {
+            text.push_str(&format!("{:?}\0{}\0", d.transaction, d.sql));
+        }
+    }
+    for r in &set.repeatable {
+        text.push_str(&r.up.sql);
+    }
+    for w in &set.warnings {
+        text.push_str(&w.to_string());
+    }
+    migrate_core::Checksum::of(&text).to_string()
+}
+
+/// Where passing check results are kept: the crate's `OUT_DIR` when it has a build script
+/// (`cargo migrate init` writes one), else a folder under the system's temporary folder.
+fn cache_file(key: &str) -> PathBuf {
+    let dir = std::env::var_os("OUT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("cargo-migrate-checks"));
+    dir.join(format!("migrate-check-{key}"))
+}
+
+/// The build-time warnings of a cached passing check, if there is one.
+fn cached_warnings(key: &str) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(cache_file(key)).ok()?;
+    Some(
+        text.split('\u{1e}')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+/// Records a passing check. Failing to write only costs the next build the check again.
+fn store_warnings(key: &str, warnings: &[String]) {
+    let path = cache_file(key);
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::write(path, warnings.join("\u{1e}"));
 }
 
 fn mode(mode: TransactionMode) -> TokenStream {

@@ -330,6 +330,48 @@ mod tests {
         assert_eq!(next_version(&[], Versioning::Sequential, 0), "0001");
     }
 
+    /// Every template, for every dialect, passes `check` with no error.
+    #[test]
+    fn templates_pass_check() {
+        let names = [
+            "create_features_table",
+            "add_priority_to_features",
+            "add_index_on_features_priority",
+            "add_index_on_features_id_and_priority",
+            "drop_features_table",
+        ];
+        for dialect in Dialect::ALL {
+            let dir =
+                std::env::temp_dir().join(format!("migrate-new-{dialect}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("mkdir");
+            for (i, name) in names.iter().enumerate() {
+                let t = template(name, Some(dialect));
+                let directive = if t.no_transaction {
+                    " transaction:false"
+                } else {
+                    ""
+                };
+                let text = format!(
+                    "-- migrate:up{directive}\n{}\n-- migrate:down{directive}\n{}",
+                    t.up, t.down
+                );
+                std::fs::write(dir.join(format!("{:04}_{name}.sql", i + 1)), text).expect("write");
+            }
+            let mut config = migrate_core::Config::default();
+            config.dialect = Some(dialect);
+            let set =
+                MigrationSet::load(&dir, &config).unwrap_or_else(|e| panic!("{dialect}: {e}"));
+            let report = migrate_core::check(&set, &config);
+            let errors: Vec<String> = report
+                .errors()
+                .map(|f| format!("{}: {}", f.rule, f.message))
+                .collect();
+            assert!(errors.is_empty(), "{dialect}: {errors:?}");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+
     #[test]
     fn slugs_and_templates() {
         assert_eq!(slug("Create users table!"), "create_users_table");
