@@ -3,7 +3,7 @@
 # MariaDB and SQLite with cargo-migrate, sqlx-cli, dbmate and the raw client, side by side, and
 # prints each tool's median time as a ratio to the raw client's.
 #
-#   bash bench/apply.sh [migrations] [runs]
+#   bash bench/apply.sh [migrations] [runs]        (DIALECTS="sqlite" to run one)
 #
 # Needs: PostgreSQL and MariaDB as in .ci/run; psql, mariadb and sqlite3; sqlx-cli
 # (cargo install sqlx-cli --no-default-features --features sqlite,postgres,mysql,rustls) and
@@ -85,7 +85,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 echo "$N migrations, median of $RUNS runs, each on a fresh database"
-for dialect in postgres sqlite mysql; do
+for dialect in ${DIALECTS:-postgres sqlite mysql}; do
     dir=$WORK/$dialect
     gen "$dialect" "$dir"
     declare -A times=()

@@ -3,7 +3,7 @@
 
 use migrate_runtime::RevertTarget;
 
-use super::{Session, ms, version};
+use super::{Session, ms, ran_json, version};
 use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
@@ -84,19 +84,7 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     session.pool.close().await;
     let report = result?;
     if out.format == Format::Json {
-        let items: Vec<String> = report
-            .reverted
-            .iter()
-            .map(|r| {
-                format!(
-                    "{{\"version\":{},\"name\":{},\"duration_ms\":{}}}",
-                    json_string(&r.version),
-                    json_string(&r.name),
-                    ms(r.duration)
-                )
-            })
-            .collect();
-        out.data(&format!("{{\"reverted\":[{}]}}", items.join(",")));
+        out.data(&format!("{{\"reverted\":{}}}", ran_json(&report.reverted)));
     } else if report.reverted.is_empty() {
         out.say("nothing to revert");
     } else {

@@ -75,6 +75,22 @@ pub(crate) fn version(text: &str) -> Result<Version, Failure> {
     })
 }
 
+/// `[{"version", "name", "duration_ms"}, …]` for `--format json`.
+pub(crate) fn ran_json(items: &[migrate_runtime::Ran]) -> String {
+    let items: Vec<String> = items
+        .iter()
+        .map(|r| {
+            format!(
+                "{{\"version\":{},\"name\":{},\"duration_ms\":{}}}",
+                migrate_core::check::render::json_string(&r.version),
+                migrate_core::check::render::json_string(&r.name),
+                ms(r.duration)
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
 /// Milliseconds of a duration, for output.
 pub(crate) fn ms(d: std::time::Duration) -> u128 {
     d.as_millis()

@@ -2,12 +2,11 @@
 
 use migrate_runtime::RevertTarget;
 
-use super::{Session, ms};
+use super::{Session, ms, ran_json};
 use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
 use crate::output::{Format, Output};
-use migrate_core::check::render::json_string;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -33,25 +32,11 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     .await;
     session.pool.close().await;
     let (reverted, applied) = result?;
-    let list = |items: &[migrate_runtime::Ran]| -> String {
-        items
-            .iter()
-            .map(|r| {
-                format!(
-                    "{{\"version\":{},\"name\":{},\"duration_ms\":{}}}",
-                    json_string(&r.version),
-                    json_string(&r.name),
-                    ms(r.duration)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(",")
-    };
     if out.format == Format::Json {
         out.data(&format!(
-            "{{\"reverted\":[{}],\"applied\":[{}]}}",
-            list(&reverted.reverted),
-            list(&applied.applied)
+            "{{\"reverted\":{},\"applied\":{}}}",
+            ran_json(&reverted.reverted),
+            ran_json(&applied.applied)
         ));
     } else {
         for r in &reverted.reverted {

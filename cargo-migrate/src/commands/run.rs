@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use migrate_runtime::{Direction, Hooks, Migration};
 
-use super::{Session, ms, version};
+use super::{Session, ms, ran_json, version};
 use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
@@ -141,19 +141,7 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         out.warn(w);
     }
     if out.format == Format::Json {
-        let items: Vec<String> = report
-            .applied
-            .iter()
-            .map(|r| {
-                format!(
-                    "{{\"version\":{},\"name\":{},\"duration_ms\":{}}}",
-                    json_string(&r.version),
-                    json_string(&r.name),
-                    ms(r.duration)
-                )
-            })
-            .collect();
-        out.data(&format!("{{\"applied\":[{}]}}", items.join(",")));
+        out.data(&format!("{{\"applied\":{}}}", ran_json(&report.applied)));
     } else if report.applied.is_empty() {
         out.say("nothing to apply: the database is up to date");
     } else {

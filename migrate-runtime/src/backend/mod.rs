@@ -163,6 +163,34 @@ pub(crate) fn statement_at(
     }
 }
 
+/// Decodes the rows of a history query (`version, name, checksum, status, applied_at,
+/// duration_ms`), the same for every database.
+pub(crate) fn history_rows<R>(rows: Vec<R>, table: &Table) -> Result<Vec<HistoryRow>, Error>
+where
+    R: sqlx::Row,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let read = |e: sqlx::Error| Error::BadHistory {
+        table: table.qualified(),
+        detail: e.to_string(),
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let status: String = row.try_get(3).map_err(read)?;
+        out.push(HistoryRow {
+            version: row.try_get(0).map_err(read)?,
+            name: row.try_get(1).map_err(read)?,
+            checksum: row.try_get(2).map_err(read)?,
+            status: HistoryRow::parse_status(&status, table)?,
+            applied_at: row.try_get(4).map_err(read)?,
+            duration_ms: row.try_get(5).map_err(read)?,
+        });
+    }
+    Ok(out)
+}
+
 /// The database's own message for an error.
 pub(crate) fn db_message(e: &sqlx::Error) -> String {
     match e.as_database_error() {

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use migrate_core::{Dialect, TransactionMode};
 use sqlx::sqlite::SqliteConnection;
-use sqlx::{AssertSqlSafe, Row, Sqlite};
+use sqlx::{AssertSqlSafe, Sqlite};
 
-use super::{Backend, Direction, Step, TOOL_VERSION, db_message, statement_at};
+use super::{Backend, Direction, Step, TOOL_VERSION, db_message, history_rows, statement_at};
 use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
 use crate::migration::Migration;
@@ -188,23 +188,7 @@ impl Backend for Sqlite {
             Err(e) if db_message(&e).starts_with("no such table") => return Ok(None),
             Err(e) => return Err(Error::db("reading the history table", "read it")(e)),
         };
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let read = |e: sqlx::Error| Error::BadHistory {
-                table: table.qualified(),
-                detail: e.to_string(),
-            };
-            let status: String = row.try_get(3).map_err(read)?;
-            out.push(HistoryRow {
-                version: row.try_get(0).map_err(read)?,
-                name: row.try_get(1).map_err(read)?,
-                checksum: row.try_get(2).map_err(read)?,
-                status: HistoryRow::parse_status(&status, table)?,
-                applied_at: row.try_get(4).map_err(read)?,
-                duration_ms: row.try_get(5).map_err(read)?,
-            });
-        }
-        Ok(Some(out))
+        history_rows(rows, table).map(Some)
     }
 
     async fn stored_down(
