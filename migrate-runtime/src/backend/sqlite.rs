@@ -159,6 +159,11 @@ async fn run_statements(
     Ok(())
 }
 
+/// A SQLite string literal: quotes doubled, nothing else is special.
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
 /// Commits the open transaction, if there is one.
 async fn end_transaction(conn: &mut SqliteConnection) -> Result<(), Error> {
     match exec(conn, "COMMIT").await {
@@ -250,39 +255,38 @@ impl Backend for Sqlite {
         let m = step.migration;
         let write = || Error::db("recording a migration", "write the history table");
         if step.mode == TransactionMode::Transaction {
-            // A savepoint inside the run's transaction (see `lock`): the step and its row
-            // commit together with the run, and a failure rolls back this step alone.
-            exec(conn, "SAVEPOINT migrate_step")
-                .await
-                .map_err(write())?;
-            let status = recorded(conn, table, m.version()).await;
-            let already = match (&status, step.direction) {
-                (Err(_), _) => true,
-                (Ok(s), Direction::Up) => s.is_some(),
-                (Ok(s), Direction::Down) => s.is_none(),
-            };
-            if already {
-                let _ = exec(conn, "RELEASE migrate_step").await;
-                return status.map(|_| false);
-            }
+            // A savepoint inside the run's transaction (see `lock`), whose history was read
+            // inside it, so no other process can have done this step. Two round trips: the
+            // savepoint with the SQL, then the history row with the release.
             let started = Instant::now();
-            if let Err(e) = exec(conn, step.sql).await {
+            if let Err(e) = exec(conn, &format!("SAVEPOINT migrate_step;\n{}\n;", step.sql)).await {
                 let _ = exec(conn, "ROLLBACK TO migrate_step").await;
-                // Find the failing statement, in a savepoint that is rolled back too.
+                // Find the failing statement, in the savepoint, which is rolled back again.
                 let offset = run_statements(conn, step.sql).await.err().map(|(at, _)| at);
                 let _ = exec(conn, "ROLLBACK TO migrate_step; RELEASE migrate_step").await;
                 return Err(failure(step, offset, FailedState::RolledBack, e));
             }
             let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-            let recorded = match step.direction {
-                Direction::Up => insert(conn, table, m, "applied", elapsed).await,
-                Direction::Down => delete(conn, table, m.version()).await.map(|_| ()),
+            let record = match step.direction {
+                Direction::Up => format!(
+                    "INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES ({}, {}, {}, {}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), {elapsed}, 'applied', {})",
+                    table.qualified(),
+                    lit(m.version()),
+                    lit(m.name()),
+                    lit(m.checksum()),
+                    m.down_sql().map_or_else(|| "NULL".to_owned(), lit),
+                    lit(TOOL_VERSION),
+                ),
+                Direction::Down => format!(
+                    "DELETE FROM {} WHERE version = {}",
+                    table.qualified(),
+                    lit(m.version())
+                ),
             };
-            if let Err(e) = recorded {
+            if let Err(e) = exec(conn, &format!("{record};\nRELEASE migrate_step")).await {
                 let _ = exec(conn, "ROLLBACK TO migrate_step; RELEASE migrate_step").await;
                 return Err(write()(e));
             }
-            exec(conn, "RELEASE migrate_step").await.map_err(write())?;
             return Ok(true);
         }
 
