@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cases;
 mod codes;
 mod help;
 mod newcomer;

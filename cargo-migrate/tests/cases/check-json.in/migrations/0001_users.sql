@@ -1,0 +1,5 @@
+-- migrate:up
+CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT);
+
+-- migrate:down
+DROP TABLE users;
