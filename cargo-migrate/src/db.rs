@@ -174,16 +174,7 @@ pub(crate) async fn create(db: &Database) -> Result<bool, Failure> {
             Ok(true)
         }
         Dialect::Postgres | Dialect::Mysql => {
-            let (name, admin_url) = server_parts(db)?;
-            let admin = Database {
-                url: admin_url,
-                dialect: db.dialect,
-                source: db.source,
-            };
-            let exists_sql = match db.dialect {
-                Dialect::Postgres => "SELECT count(*) FROM pg_database WHERE datname = $1",
-                _ => "SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?",
-            };
+            let (name, admin, exists_sql) = server(db)?;
             let pool = Pool::connect(&admin).await?;
             let quoted = quote(db.dialect, &name);
             let result: Result<bool, sqlx::Error> = async {
@@ -222,18 +213,9 @@ pub(crate) async fn drop(db: &Database) -> Result<bool, Failure> {
             Ok(true)
         }
         Dialect::Postgres | Dialect::Mysql => {
-            let (name, admin_url) = server_parts(db)?;
-            let admin = Database {
-                url: admin_url,
-                dialect: db.dialect,
-                source: db.source,
-            };
+            let (name, admin, exists_sql) = server(db)?;
             let pool = Pool::connect(&admin).await?;
             let quoted = quote(db.dialect, &name);
-            let exists_sql = match db.dialect {
-                Dialect::Postgres => "SELECT count(*) FROM pg_database WHERE datname = $1",
-                _ => "SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?",
-            };
             let drop_sql = match db.dialect {
                 Dialect::Postgres => format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
                 _ => format!("DROP DATABASE IF EXISTS {quoted}"),
@@ -251,6 +233,22 @@ pub(crate) async fn drop(db: &Database) -> Result<bool, Failure> {
             })
         }
     }
+}
+
+/// The database's name, the server's maintenance database, and the query that tells whether
+/// the database exists.
+fn server(db: &Database) -> Result<(String, Database, &'static str), Failure> {
+    let (name, admin_url) = server_parts(db)?;
+    let admin = Database {
+        url: admin_url,
+        dialect: db.dialect,
+        source: db.source,
+    };
+    let exists_sql = match db.dialect {
+        Dialect::Postgres => "SELECT count(*) FROM pg_database WHERE datname = $1",
+        _ => "SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?",
+    };
+    Ok((name, admin, exists_sql))
 }
 
 fn server_parts(db: &Database) -> Result<(String, String), Failure> {
