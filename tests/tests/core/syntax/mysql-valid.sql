@@ -1,4 +1,4 @@
-CREATE TABLE users (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, email VARCHAR(255) NOT NULL, created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), UNIQUE KEY users_email (email)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE TABLE users (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, email VARCHAR(255) NOT NULL, created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), UNIQUE KEY users_email (email)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 CREATE TABLE IF NOT EXISTS posts (id BIGINT UNSIGNED AUTO_INCREMENT, user_id BIGINT UNSIGNED NOT NULL, title VARCHAR(200), body MEDIUMTEXT, status ENUM('draft', 'live') NOT NULL DEFAULT 'draft', PRIMARY KEY (id), KEY posts_user (user_id), CONSTRAINT posts_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE);
 CREATE TABLE `order` (`id` INT NOT NULL AUTO_INCREMENT PRIMARY KEY, `desc` TEXT, `group` VARCHAR(10) COMMENT 'reserved words; quoted');
 CREATE TABLE settings (name VARCHAR(64) PRIMARY KEY, value JSON, flags SET('a', 'b') DEFAULT 'a', ratio DECIMAL(5, 2) UNSIGNED);
@@ -58,7 +58,7 @@ REPLACE INTO settings (name, value) VALUES ('theme', JSON_OBJECT('mode', 'dark')
 UPDATE posts p JOIN users u ON u.id = p.user_id SET p.status = 'live' WHERE u.email LIKE '%@example.com';
 DELETE FROM posts WHERE status = 'draft' LIMIT 100;
 SELECT JSON_EXTRACT(value, '$.mode') FROM settings;
-SELECT value->>'$.mode' FROM settings;
+SELECT JSON_UNQUOTE(JSON_EXTRACT(value, '$.mode')) FROM settings;
 SELECT CONCAT('it''s', " double \"quoted\" ", 'back\\slash');
 SELECT IFNULL(NULL, 1), IF(1 > 0, 'y', 'n'), GREATEST(1, 2);
 SELECT DATE_FORMAT(NOW(), '%Y-%m-%d'), UTC_TIMESTAMP(6), UUID();
