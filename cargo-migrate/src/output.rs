@@ -160,9 +160,14 @@ impl Output {
         }
     }
 
+    /// Whether a progress bar would be shown: a terminal, human output, not quiet.
+    pub(crate) fn wants_progress(&self) -> bool {
+        self.terminal && !self.quiet && self.human()
+    }
+
     /// A progress bar on a terminal, else nothing.
     pub(crate) fn progress(&self, len: usize) -> Option<indicatif::ProgressBar> {
-        if !self.terminal || self.quiet || !self.human() || len < 2 {
+        if !self.wants_progress() || len < 2 {
             return None;
         }
         let bar = indicatif::ProgressBar::new(len as u64);

@@ -124,9 +124,14 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         session.pool.close().await;
         return Ok(0);
     }
-    let pending = with_pool!(&session.pool, p => migrator.plan(p).await)
-        .map(|p| p.pending.len())
-        .unwrap_or(0);
+    // Only a progress bar needs the count up front; otherwise `run` reads the history once.
+    let pending = if out.wants_progress() {
+        with_pool!(&session.pool, p => migrator.plan(p).await)
+            .map(|p| p.pending.len())
+            .unwrap_or(0)
+    } else {
+        0
+    };
     let migrator = migrator.with_hooks(Progress {
         out: out.clone(),
         bar: out.progress(pending),
