@@ -28,6 +28,13 @@ pub(crate) fn exec(global: &Global, _args: &Args, out: &Output) -> Result<u8, Fa
         out.warn("no dialect is known, so the SQL is not checked against a database's syntax; pass --dialect or set `dialect` in [package.metadata.migrate]");
     }
     let base = &project.root;
+    // CI reads file paths from the directory it runs in (a repository's root, for GitHub), so
+    // the machine formats name files from there when the package lies under it.
+    let cwd = std::env::current_dir().ok();
+    let ci_base = cwd
+        .as_deref()
+        .filter(|cwd| project.root.starts_with(cwd))
+        .unwrap_or(base);
     let text = match out.format {
         Format::Human => {
             let count = set.as_ref().map_or(0, |s| s.migrations.len());
@@ -42,8 +49,8 @@ pub(crate) fn exec(global: &Global, _args: &Args, out: &Output) -> Result<u8, Fa
             text
         }
         Format::Json => render::json(set.as_ref(), &findings, base),
-        Format::Sarif => render::sarif(&findings, base),
-        Format::Github => render::github(&findings, base),
+        Format::Sarif => render::sarif(&findings, ci_base),
+        Format::Github => render::github(&findings, ci_base),
     };
     out.data(text.trim_end());
     let failed = set.is_none()

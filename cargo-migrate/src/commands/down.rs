@@ -3,7 +3,7 @@
 
 use migrate_runtime::RevertTarget;
 
-use super::{Session, ms, ran_json, version};
+use super::{Progress, Session, ms, ran_json, version};
 use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
@@ -80,7 +80,18 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         }
         return Ok(0);
     }
+    // Only a progress bar needs the count up front.
+    let planned = if out.wants_progress() {
+        with_pool!(&session.pool, p => m.revert_plan(p, target.clone()).await)
+            .map(|plan| plan.len())
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let progress = Progress::new(out, planned);
+    let m = m.clone().with_hooks(progress.clone());
     let result = with_pool!(&session.pool, p => m.revert(p, target).await);
+    progress.finish();
     session.pool.close().await;
     let report = result?;
     if out.format == Format::Json {
@@ -88,14 +99,13 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     } else if report.reverted.is_empty() {
         out.say("nothing to revert");
     } else {
-        for r in &report.reverted {
-            out.say(&format!(
-                "reverted {} {} ({} ms)",
-                r.version,
-                r.name,
-                ms(r.duration)
-            ));
-        }
+        let total: std::time::Duration = report.reverted.iter().map(|r| r.duration).sum();
+        out.say(&format!(
+            "reverted {} migration{} in {} ms",
+            report.reverted.len(),
+            if report.reverted.len() == 1 { "" } else { "s" },
+            ms(total)
+        ));
     }
     Ok(0)
 }

@@ -13,8 +13,10 @@ pub(crate) mod resolve;
 pub(crate) mod run;
 pub(crate) mod status;
 
+use std::time::Duration;
+
 use migrate_core::Version;
-use migrate_runtime::Migrator;
+use migrate_runtime::{Direction, Hooks, Migration, Migrator};
 
 use crate::cli::Global;
 use crate::context::{Database, Project};
@@ -89,6 +91,74 @@ pub(crate) fn ran_json(items: &[migrate_runtime::Ran]) -> String {
         })
         .collect();
     format!("[{}]", items.join(","))
+}
+
+/// A migration slower than this gets a warning.
+const SLOW: Duration = Duration::from_secs(30);
+
+/// Prints each migration as it finishes, with its time, and drives the progress bar on a
+/// terminal. A clone shares the bar.
+#[derive(Clone)]
+pub(crate) struct Progress {
+    out: Output,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// A bar of `len` steps on a terminal; plain lines otherwise.
+    pub(crate) fn new(out: &Output, len: usize) -> Progress {
+        Progress {
+            out: out.clone(),
+            bar: out.progress(len),
+        }
+    }
+
+    /// Clears the bar, so that what follows starts on a clean line.
+    pub(crate) fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Hooks for Progress {
+    fn before(&self, m: &Migration, _: Direction) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{} {}", m.version(), m.name()));
+        }
+    }
+
+    fn after(&self, m: &Migration, direction: Direction, duration: Duration) {
+        let verb = if direction == Direction::Up {
+            "applied"
+        } else {
+            "reverted"
+        };
+        let line = format!("{verb} {} {} ({} ms)", m.version(), m.name(), ms(duration));
+        let slow = (duration > SLOW).then(|| {
+            format!(
+                "migration {} `{}` took {} s; a migration this long holds its locks as long on a live database",
+                m.version(),
+                m.name(),
+                duration.as_secs()
+            )
+        });
+        match &self.bar {
+            Some(bar) => {
+                bar.println(crate::output::redact(&line));
+                if let Some(slow) = &slow {
+                    bar.suspend(|| self.out.warn(slow));
+                }
+                bar.inc(1);
+            }
+            None => {
+                self.out.say(&line);
+                if let Some(slow) = &slow {
+                    self.out.warn(slow);
+                }
+            }
+        }
+    }
 }
 
 /// Milliseconds of a duration, for output.

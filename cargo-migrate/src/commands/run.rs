@@ -2,9 +2,7 @@
 
 use std::time::Duration;
 
-use migrate_runtime::{Direction, Hooks, Migration};
-
-use super::{Session, ms, ran_json, version};
+use super::{Progress, Session, ms, ran_json, version};
 use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
@@ -25,47 +23,6 @@ pub(crate) struct Args {
     /// Run even if an applied migration's file is gone
     #[arg(long)]
     pub allow_missing: bool,
-}
-
-/// A migration slower than this gets a warning.
-const SLOW: Duration = Duration::from_secs(30);
-
-/// Prints each migration as it finishes, and drives the progress bar.
-struct Progress {
-    out: Output,
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl Hooks for Progress {
-    fn before(&self, m: &Migration, _: Direction) {
-        if let Some(bar) = &self.bar {
-            bar.set_message(format!("{} {}", m.version(), m.name()));
-        }
-    }
-
-    fn after(&self, m: &Migration, direction: Direction, duration: Duration) {
-        let verb = if direction == Direction::Up {
-            "applied"
-        } else {
-            "reverted"
-        };
-        let line = format!("{verb} {} {} ({} ms)", m.version(), m.name(), ms(duration));
-        match &self.bar {
-            Some(bar) => {
-                bar.println(crate::output::redact(&line));
-                bar.inc(1);
-            }
-            None => self.out.say(&line),
-        }
-        if duration > SLOW {
-            self.out.warn(&format!(
-                "migration {} `{}` took {} s; a migration this long holds its locks as long on a live database",
-                m.version(),
-                m.name(),
-                duration.as_secs()
-            ));
-        }
-    }
 }
 
 pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
@@ -132,14 +89,13 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     } else {
         0
     };
-    let migrator = migrator.with_hooks(Progress {
-        out: out.clone(),
-        bar: out.progress(pending),
-    });
+    let progress = Progress::new(out, pending);
+    let migrator = migrator.with_hooks(progress.clone());
     let result = match &target {
         Some(v) => with_pool!(&session.pool, p => migrator.run_to(p, v).await),
         None => with_pool!(&session.pool, p => migrator.run(p).await),
     };
+    progress.finish();
     session.pool.close().await;
     let report = result?;
     for w in &report.warnings {

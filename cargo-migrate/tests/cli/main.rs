@@ -7,3 +7,5 @@ mod codes;
 mod help;
 mod newcomer;
 mod repair;
+mod sarif;
+mod terminal;

@@ -162,21 +162,45 @@ pub fn sarif(findings: &[Finding], base: &Path) -> String {
             "warning"
         };
         let (line, column) = f.position.map_or((1, 1), |p| (p.line, p.column));
+        let fix = sentence(&f.fix);
         let text = if f.why.is_empty() {
-            format!("{}. {}", f.message, f.fix)
+            format!("{}. {fix}.", f.message)
         } else {
-            format!("{}: {}. {}", f.message, f.why, f.fix)
+            format!("{}: {}. {fix}.", f.message, f.why)
         };
         let _ = write!(
             out,
             "{{\"ruleId\":{},\"level\":\"{level}\",\"message\":{{\"text\":{}}},\"locations\":[{{\"physicalLocation\":{{\"artifactLocation\":{{\"uri\":{}}},\"region\":{{\"startLine\":{line},\"startColumn\":{column}}}}}}}]}}",
             json_string(f.rule),
             json_string(&text),
-            json_string(&shown(&f.path, base).replace('\\', "/"))
+            json_string(&uri_reference(&shown(&f.path, base)))
         );
     }
     out.push_str("]}]}");
     out
+}
+
+/// A relative path as a URI reference (RFC 3986): `/` separates segments, and every byte outside
+/// the unreserved set is percent-encoded, so `db migrations/1_a.sql` is `db%20migrations/1_a.sql`.
+fn uri_reference(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.replace('\\', "/").bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+/// A fix as a sentence: its first letter capitalised, without a final full stop.
+fn sentence(fix: &str) -> String {
+    let fix = fix.trim_end_matches('.');
+    let mut chars = fix.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// GitHub Actions workflow commands: one `::error` or `::warning` line per finding.
@@ -224,6 +248,23 @@ mod tests {
             why: "why".into(),
             fix: "fix: later, 100%".into(),
         }
+    }
+
+    #[test]
+    fn sarif_paths_are_uri_references_and_fixes_are_sentences() {
+        let mut f = finding();
+        f.path = PathBuf::from("/p/db migrations/1_ä#.sql");
+        let s = sarif(&[f], Path::new("/p"));
+        assert!(
+            s.contains("\"uri\":\"db%20migrations/1_%C3%A4%23.sql\""),
+            "{s}"
+        );
+        assert!(
+            s.contains("\"text\":\"`DROP TABLE \\\"a\\\"` loses data: why. Fix: later, 100%.\""),
+            "{s}"
+        );
+        assert_eq!(sentence("run it again."), "Run it again");
+        assert_eq!(sentence(""), "");
     }
 
     #[test]
