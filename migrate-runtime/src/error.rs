@@ -81,6 +81,12 @@ pub enum Error {
     )]
     BadIdentifier { name: String },
 
+    /// The history table lacks a column the runtime reads: altered by hand, or another tool's.
+    #[error(
+        "the history table {table} does not have the columns cargo-migrate keeps ({detail}): it was altered by hand or belongs to another tool; restore its columns (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version), or point `table` at a different history table"
+    )]
+    HistoryShape { table: String, detail: String },
+
     /// The history table holds a row the runtime does not understand.
     #[error(
         "the history table {table} holds a row it cannot read ({detail}); fix or remove the row, or point `table` at a different history table"
@@ -90,10 +96,7 @@ pub enum Error {
 
 /// A migration whose SQL failed: which one, where, the database's message, and what it left.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "migration {version} `{name}` failed at {path}:{line}: {message}{}",
-    match .state { FailedState::RolledBack => "; nothing of it was applied, so fix the SQL and run again".to_owned(), FailedState::Dirty => format!("; it is now marked dirty: repair the database by hand, then run `cargo migrate resolve --applied {version}` or `--rolled-back {version}`") }
-)]
+#[error("{}", self.render())]
 #[non_exhaustive]
 pub struct MigrationFailure {
     pub version: String,
@@ -107,8 +110,74 @@ pub struct MigrationFailure {
     /// The database's message.
     pub message: String,
     pub state: FailedState,
+    /// The newest applied version, when this migration was applied out of order after it.
+    pub older_than: Option<String>,
     #[source]
     pub source: sqlx::Error,
+}
+
+impl MigrationFailure {
+    /// Whether the connection was lost (the server went away or ended the session), rather
+    /// than the SQL being refused.
+    pub fn connection_lost(&self) -> bool {
+        connection_lost(&self.source)
+    }
+
+    fn render(&self) -> String {
+        let (version, name, path, line) = (&self.version, &self.name, &self.path, self.line);
+        let next = match (self.state, self.connection_lost()) {
+            (FailedState::RolledBack, false) => match &self.older_than {
+                Some(newest) => format!(
+                    "nothing of it was applied. It is older than the newest applied migration {newest}: if its objects already exist, its history row was lost, and `cargo migrate resolve --applied {version}` records it; otherwise fix the SQL and run again"
+                ),
+                None => "nothing of it was applied, so fix the SQL and run again".to_owned(),
+            },
+            (FailedState::RolledBack, true) => {
+                "nothing of it was applied: run again once the database is reachable".to_owned()
+            }
+            (FailedState::Dirty, false) => format!(
+                "it is now marked dirty: repair the database by hand, then run `cargo migrate resolve --applied {version}` or `--rolled-back {version}`"
+            ),
+            (FailedState::Dirty, true) => format!(
+                "its row stays marked dirty: once the database is back, check its objects, then run `cargo migrate resolve --applied {version}` if it completed or `--rolled-back {version}` if it did not, and run again"
+            ),
+        };
+        if self.connection_lost() {
+            format!(
+                "the connection to the database was lost while migration {version} `{name}` ran ({path}:{line}): {}; {next}",
+                self.message
+            )
+        } else {
+            format!(
+                "migration {version} `{name}` failed at {path}:{line}: {}; {next}",
+                self.message
+            )
+        }
+    }
+}
+
+/// Whether an error means the connection is gone: an I/O or protocol failure, or the server
+/// ending the session (PostgreSQL SQLSTATE class 57P, MariaDB's killed-connection and
+/// shutdown codes).
+pub(crate) fn connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now; MariaDB's
+            // codes arrive as SQLSTATE 70100 (query/connection killed) or HY000 with a message.
+            code.starts_with("57P")
+                || code == "70100"
+                || db.message().contains("Connection was killed")
+                || db.message().contains("Server shutdown in progress")
+        }
+        _ => false,
+    }
 }
 
 /// What a failed migration left behind.
@@ -121,6 +190,34 @@ pub enum FailedState {
 }
 
 impl Error {
+    /// Maps a failure to read the history table: a missing column is the table's shape, not
+    /// the connection.
+    pub(crate) fn history_read(table: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
+        move |source| {
+            let undefined_column = match &source {
+                sqlx::Error::Database(db) => {
+                    let code = db.code();
+                    matches!(code.as_deref(), Some("42703" | "42S22"))
+                        || db.message().contains("no such column")
+                }
+                sqlx::Error::ColumnNotFound(_) => true,
+                _ => false,
+            };
+            if undefined_column {
+                let detail = match &source {
+                    sqlx::Error::Database(db) => db.message().to_owned(),
+                    other => other.to_string(),
+                };
+                Error::HistoryShape {
+                    table: table.to_owned(),
+                    detail,
+                }
+            } else {
+                Error::db("reading the history table", "read it")(source)
+            }
+        }
+    }
+
     pub(crate) fn db(
         action: &'static str,
         action_hint: &'static str,

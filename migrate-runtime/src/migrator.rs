@@ -362,6 +362,9 @@ impl Migrator {
                 for warning in &report.warnings {
                     tracing::warn!("{warning}");
                 }
+                let newest = rows.iter().max_by(|a, b| {
+                    history::parts_of(&a.version).cmp(&history::parts_of(&b.version))
+                });
                 for m in &plan.pending {
                     let step = Step {
                         migration: m,
@@ -371,8 +374,20 @@ impl Migrator {
                         mode: m.up_mode,
                         first_line: m.up_line,
                     };
-                    if let Some(ran) = self.step::<DB>(conn, table, step).await? {
-                        report.applied.push(ran);
+                    match self.step::<DB>(conn, table, step).await {
+                        Ok(Some(ran)) => report.applied.push(ran),
+                        Ok(None) => {}
+                        // An out-of-order migration that fails may be one whose row was lost:
+                        // the error says so.
+                        Err(Error::Migration(mut failure)) => {
+                            failure.older_than = newest
+                                .filter(|n| {
+                                    history::parts_of(&n.version).as_slice() > m.version_parts()
+                                })
+                                .map(|n| n.version.clone());
+                            return Err(Error::Migration(failure));
+                        }
+                        Err(e) => return Err(e),
                     }
                 }
                 Ok(report)

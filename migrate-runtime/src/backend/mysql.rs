@@ -83,6 +83,7 @@ fn failure(step: Step<'_>, offset: Option<usize>, source: sqlx::Error) -> Error 
         statement,
         message: db_message(&source),
         state: FailedState::Dirty,
+        older_than: None,
         source,
     }))
 }
@@ -101,7 +102,7 @@ impl Backend for MySql {
         let rows = match sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await {
             Ok(rows) => rows,
             Err(e) if is_missing_table(&e) => return Ok(None),
-            Err(e) => return Err(Error::db("reading the history table", "read it")(e)),
+            Err(e) => return Err(Error::history_read(&table.qualified())(e)),
         };
         history_rows(rows, table).map(Some)
     }
@@ -119,7 +120,7 @@ impl Backend for MySql {
             .bind(version)
             .fetch_optional(&mut *conn)
             .await
-            .map_err(Error::db("reading the history table", "read it"))?;
+            .map_err(Error::history_read(&table.qualified()))?;
         Ok(row.and_then(|r| r.0))
     }
 

@@ -77,6 +77,7 @@ fn failure(
         statement,
         message: db_message(&source),
         state,
+        older_than: None,
         source,
     }))
 }
@@ -124,7 +125,7 @@ impl Backend for Postgres {
         let rows = match sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await {
             Ok(rows) => rows,
             Err(e) if is_missing_table(&e) => return Ok(None),
-            Err(e) => return Err(Error::db("reading the history table", "read it")(e)),
+            Err(e) => return Err(Error::history_read(&table.qualified())(e)),
         };
         history_rows(rows, table).map(Some)
     }
@@ -142,7 +143,7 @@ impl Backend for Postgres {
             .bind(version)
             .fetch_optional(&mut *conn)
             .await
-            .map_err(Error::db("reading the history table", "read it"))?;
+            .map_err(Error::history_read(&table.qualified()))?;
         Ok(row.and_then(|r| r.0))
     }
 

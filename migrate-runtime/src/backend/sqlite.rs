@@ -63,7 +63,7 @@ async fn recorded(
         .bind(version)
         .fetch_optional(&mut *conn)
         .await
-        .map_err(Error::db("reading the history table", "read it"))?;
+        .map_err(Error::history_read(&table.qualified()))?;
     Ok(row.map(|r| r.0))
 }
 
@@ -142,6 +142,7 @@ fn failure(
         statement,
         message: db_message(&source),
         state,
+        older_than: None,
         source,
     }))
 }
@@ -191,7 +192,7 @@ impl Backend for Sqlite {
         let rows = match sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await {
             Ok(rows) => rows,
             Err(e) if db_message(&e).starts_with("no such table") => return Ok(None),
-            Err(e) => return Err(Error::db("reading the history table", "read it")(e)),
+            Err(e) => return Err(Error::history_read(&table.qualified())(e)),
         };
         history_rows(rows, table).map(Some)
     }
@@ -209,7 +210,7 @@ impl Backend for Sqlite {
             .bind(version)
             .fetch_optional(&mut *conn)
             .await
-            .map_err(Error::db("reading the history table", "read it"))?;
+            .map_err(Error::history_read(&table.qualified()))?;
         Ok(row.and_then(|r| r.0))
     }
 
@@ -260,7 +261,17 @@ impl Backend for Sqlite {
             // savepoint with the SQL, then the history row with the release.
             let started = Instant::now();
             if let Err(e) = exec(conn, &format!("SAVEPOINT migrate_step;\n{}\n;", step.sql)).await {
-                let _ = exec(conn, "ROLLBACK TO migrate_step").await;
+                if exec(conn, "ROLLBACK TO migrate_step").await.is_err() {
+                    // SQLite ended the whole transaction itself (a full disk, an I/O error):
+                    // the savepoint is gone, and running anything now would commit on its own.
+                    let mut error = failure(step, None, FailedState::RolledBack, e);
+                    if let Error::Migration(f) = &mut error {
+                        f.message.push_str(
+                            " (SQLite rolled back the whole run with it: the migrations applied before it in this run are not applied either)",
+                        );
+                    }
+                    return Err(error);
+                }
                 // Find the failing statement, in the savepoint, which is rolled back again.
                 let offset = run_statements(conn, step.sql).await.err().map(|(at, _)| at);
                 let _ = exec(conn, "ROLLBACK TO migrate_step; RELEASE migrate_step").await;
