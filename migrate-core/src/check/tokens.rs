@@ -89,7 +89,9 @@ pub(crate) fn tokens(sql: &str, dialect: Dialect) -> Vec<Token> {
         } else if b == b'"' || b == b'`' || (b == b'[' && dialect == Dialect::Sqlite) {
             let close = if b == b'[' { b']' } else { b };
             let end = skip_quoted(bytes, i, close, false);
-            let inner = &sql[i + 1..end.saturating_sub(1).max(i + 1)];
+            // Without its closing quote (at the end of the text) the name runs to the end.
+            let closed = end > i + 1 && bytes[end - 1] == close;
+            let inner = &sql[i + 1..if closed { end - 1 } else { end }];
             let doubled = [close as char, close as char].iter().collect::<String>();
             out.push(Token {
                 tok: Tok::Quoted(inner.replace(&doubled, &(close as char).to_string())),
@@ -185,6 +187,26 @@ fn dollar_end(sql: &str, start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `check` fuzz target: an unterminated quoted name ending inside a
+    /// multi-byte character was sliced mid-character.
+    #[test]
+    fn unterminated_quoted_names_keep_char_boundaries() {
+        // The fuzzer's input, as PostgreSQL text.
+        let t = tokens("\u{1d}`\u{febf}", Dialect::Postgres);
+        assert_eq!(
+            t.last().map(|t| &t.tok),
+            Some(&Tok::Quoted("\u{febf}".to_owned()))
+        );
+        let t = tokens("`\u{1d}`\u{febf}", Dialect::Mysql);
+        assert_eq!(t[0].ident().as_deref(), Some("\u{1d}"));
+        let t = tokens("\"ab\u{febf}", Dialect::Postgres);
+        assert_eq!(t[0].ident().as_deref(), Some("ab\u{febf}"));
+        let t = tokens("[x", Dialect::Sqlite);
+        assert_eq!(t[0].ident().as_deref(), Some("x"));
+        let t = tokens("`", Dialect::Mysql);
+        assert_eq!(t[0].ident().as_deref(), Some(""));
+    }
 
     #[test]
     fn words_strings_and_quotes() {
