@@ -452,6 +452,15 @@ impl Loader<'_> {
                                 d.position = Some(up.start);
                                 self.diag_push(d);
                             }
+                            // Read and checked, so a broken one still fails the build,
+                            // but never applied: say so rather than skip it in silence.
+                            self.diag(
+                                DiagnosticKind::IgnoredFile {
+                                    reason: "a repeatable migration (`R__`) is checked but not applied: cargo-migrate applies versioned migrations only; give it a version (`V<n>__…`) to apply it".to_owned(),
+                                },
+                                Level::Warn,
+                                &path,
+                            );
                             repeatable.push(RepeatableMigration {
                                 name: name.name,
                                 checksum: Checksum::of(&up.sql),

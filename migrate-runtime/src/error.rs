@@ -18,6 +18,16 @@ pub enum Error {
         source: sqlx::Error,
     },
 
+    /// Writing a migration's history row failed.
+    #[error("{}", recording_message(version, name, table, source))]
+    Recording {
+        version: String,
+        name: String,
+        table: String,
+        #[source]
+        source: sqlx::Error,
+    },
+
     /// A migration's SQL failed.
     #[error(transparent)]
     Migration(Box<MigrationFailure>),
@@ -189,7 +199,37 @@ pub enum FailedState {
     Dirty,
 }
 
+fn recording_message(version: &str, name: &str, table: &str, source: &sqlx::Error) -> String {
+    if connection_lost(source) {
+        format!(
+            "the connection to the database was lost while recording migration {version} `{name}` in {table}: {source}; once the database is back, run `cargo migrate status`: if the migration shows dirty, check its objects and run `cargo migrate resolve --applied {version}` or `--rolled-back {version}`, then run again"
+        )
+    } else {
+        format!(
+            "recording migration {version} `{name}` in {table} failed: {source}; check that the user may write the history table"
+        )
+    }
+}
+
 impl Error {
+    /// Maps a failure to write migration `m`'s history row.
+    pub(crate) fn recording(
+        m: &crate::Migration,
+        table: &str,
+    ) -> impl FnOnce(sqlx::Error) -> Error + use<> {
+        let (version, name, table) = (
+            m.version().to_owned(),
+            m.name().to_owned(),
+            table.to_owned(),
+        );
+        move |source| Error::Recording {
+            version,
+            name,
+            table,
+            source,
+        }
+    }
+
     /// Maps a failure to read the history table: a missing column is the table's shape, not
     /// the connection.
     pub(crate) fn history_read(table: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: databases created per test on the real servers
 //! named by `MIGRATE_TEST_POSTGRES_URL` and `MIGRATE_TEST_MYSQL_URL`, and SQLite files.
 
+pub mod pg_proxy;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 

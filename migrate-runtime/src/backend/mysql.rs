@@ -194,7 +194,7 @@ impl Backend for MySql {
     ) -> Result<bool, Error> {
         let m = step.migration;
         let t = table.qualified();
-        let write = || Error::db("recording a migration", "write the history table");
+        let write = || Error::recording(m, &table.qualified());
         // DDL commits implicitly here, so the row says `dirty` until the SQL has run.
         match step.direction {
             Direction::Up => insert(conn, table, m, "dirty").await.map_err(write())?,
@@ -256,10 +256,7 @@ impl Backend for MySql {
             .bind(TOOL_VERSION)
             .execute(&mut *conn)
             .await
-            .map_err(Error::db(
-                "recording a migration",
-                "write the history table",
-            ))?;
+            .map_err(Error::recording(m, &table.qualified()))?;
         Ok(())
     }
 

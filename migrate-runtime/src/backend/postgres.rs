@@ -243,10 +243,9 @@ impl Backend for Postgres {
                 lit(m.version())
             ),
         };
-        exec(conn, mark).await.map_err(Error::db(
-            "recording a migration",
-            "write the history table",
-        ))?;
+        exec(conn, mark)
+            .await
+            .map_err(Error::recording(m, &table.qualified()))?;
         let started = Instant::now();
         if step.mode == TransactionMode::Script {
             if let Err(e) = exec(conn, step.sql.to_owned()).await {
@@ -269,10 +268,9 @@ impl Backend for Postgres {
             ),
             Direction::Down => format!("DELETE FROM {t} WHERE version = {}", lit(m.version())),
         };
-        exec(conn, done).await.map_err(Error::db(
-            "recording a migration",
-            "write the history table",
-        ))?;
+        exec(conn, done)
+            .await
+            .map_err(Error::recording(m, &table.qualified()))?;
         Ok(true)
     }
 
@@ -281,10 +279,9 @@ impl Backend for Postgres {
             "{} ON CONFLICT (version) DO NOTHING",
             insert_row(table, m, "applied", false)
         );
-        exec(conn, sql).await.map_err(Error::db(
-            "recording a migration",
-            "write the history table",
-        ))
+        exec(conn, sql)
+            .await
+            .map_err(Error::recording(m, &table.qualified()))
     }
 
     async fn mark_applied(

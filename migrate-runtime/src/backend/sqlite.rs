@@ -254,7 +254,7 @@ impl Backend for Sqlite {
         step: Step<'_>,
     ) -> Result<bool, Error> {
         let m = step.migration;
-        let write = || Error::db("recording a migration", "write the history table");
+        let write = || Error::recording(m, &table.qualified());
         if step.mode == TransactionMode::Transaction {
             // A savepoint inside the run's transaction (see `lock`), whose history was read
             // inside it, so no other process can have done this step. Two round trips: the
@@ -361,10 +361,7 @@ impl Backend for Sqlite {
         }
         insert(conn, table, m, "applied", 0)
             .await
-            .map_err(Error::db(
-                "recording a migration",
-                "write the history table",
-            ))
+            .map_err(Error::recording(m, &table.qualified()))
     }
 
     async fn mark_applied(

@@ -232,6 +232,29 @@ fn stray_sql_is_a_warning_not_silence() {
 }
 
 #[test]
+fn repeatable_migrations_are_checked_but_said_to_be_unapplied() {
+    let dir = TempDir::new("repeatable");
+    dir.write("V1__users.sql", "CREATE TABLE users (id int);");
+    dir.write(
+        "R__users_view.sql",
+        "CREATE OR REPLACE VIEW v AS SELECT id FROM users;",
+    );
+    let set = MigrationSet::load(&dir.0, &config(None)).expect("loads");
+    assert_eq!(set.migrations.len(), 1);
+    assert_eq!(set.repeatable.len(), 1);
+    let warning = set
+        .warnings
+        .iter()
+        .find(|d| d.path.ends_with("R__users_view.sql"))
+        .expect("a warning names the repeatable migration");
+    assert_eq!(warning.kind.code(), "ignored-file");
+    assert!(
+        warning.kind.message().contains("not applied"),
+        "{warning:?}"
+    );
+}
+
+#[test]
 fn missing_folder() {
     let err = MigrationSet::load(Path::new("/nonexistent/migrations"), &config(None))
         .expect_err("no folder");

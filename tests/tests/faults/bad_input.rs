@@ -40,7 +40,7 @@ fn case(category: &str, input: &str, out: &Output, code: i32, words: &[&str]) {
     );
 }
 
-fn folder(root: &Path, name: &str, files: &[(&str, &[u8])]) -> PathBuf {
+fn folder(root: &Path, name: &str, files: Files) -> PathBuf {
     let dir = root.join(name);
     std::fs::create_dir_all(&dir).expect("mkdir");
     for (file, bytes) in files {
@@ -57,7 +57,10 @@ fn bin() -> Command {
     cmd
 }
 
-const TWO: &[(&str, &[u8])] = &[
+/// Files of a folder: name and bytes.
+type Files<'a> = &'a [(&'a str, &'a [u8])];
+
+const TWO: Files = &[
     ("1_users.sql", b"CREATE TABLE users (id INT PRIMARY KEY);\n"),
     ("2_items.sql", b"CREATE TABLE items (id INT PRIMARY KEY);\n"),
 ];
@@ -65,7 +68,7 @@ const TWO: &[(&str, &[u8])] = &[
 #[test]
 fn malformed_folders() {
     let root = std::env::temp_dir().join(migrate_tests::unique("bad-folders"));
-    let cases: &[(&str, &[(&str, &[u8])], &[&str])] = &[
+    let cases: &[(&str, Files, &[&str])] = &[
         (
             "two files with one version",
             &[("1_a.sql", b"SELECT 1;\n"), ("001_b.sql", b"SELECT 2;\n")],
