@@ -1,21 +1,66 @@
 //! Applies SQL migrations through sqlx when an application starts, on PostgreSQL,
-//! MySQL/MariaDB and SQLite.
+//! MySQL/MariaDB and SQLite. The migrations are checked when the application compiles and
+//! embedded in it by [`embed_migrations!`], so a malformed migration fails the build, not the
+//! deploy.
 //!
-//! ```ignore
-//! static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::embed_migrations!();
+//! ```no_run
+//! use migrate_runtime::{Migrator, embed_migrations};
 //!
+//! // The folder is `migrations/` by default, relative to the package; this example embeds the
+//! // crate's own test folder.
+//! static MIGRATOR: Migrator = embed_migrations!("tests/doc", dialect = "sqlite");
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let pool = sqlx::SqlitePool::connect("sqlite://app.db?mode=rwc").await?;
-//! let report = MIGRATOR.run(&pool).await?;        // applies what is pending
-//! let status = MIGRATOR.status(&pool).await?;     // applied / pending / modified / missing / dirty
+//! let report = MIGRATOR.run(&pool).await?; // applies what is pending, under a lock
+//! for ran in &report.applied {
+//!     println!("applied {} {} in {:?}", ran.version, ran.name, ran.duration);
+//! }
+//! for m in MIGRATOR.status(&pool).await? {
+//!     println!("{} {} {:?}", m.version, m.name, m.state); // applied, pending, modified, …
+//! }
+//! # Ok(())
+//! # }
 //! ```
 //!
-//! - Each migration and its history row commit together where the database allows it; where
-//!   it cannot (MySQL DDL, `transaction:false`), the row is written `dirty` first, and a dirty
-//!   row stops later runs until `cargo migrate resolve`.
-//! - Concurrent starts apply each migration once: a PostgreSQL advisory lock keyed by schema and
-//!   table, MySQL `GET_LOCK`, SQLite `BEGIN IMMEDIATE` with a re-check. No lock is taken when
-//!   nothing is pending, and that path costs one query.
-//! - Enable the backend you use with the `postgres`, `mysql` or `sqlite` feature.
+//! # Set-up
+//!
+//! - Enable the backend you use: the `postgres`, `mysql` or `sqlite` feature.
+//! - Say the dialect in `Cargo.toml`, so the macro checks the SQL as that database would:
+//!   `[package.metadata.migrate] dialect = "postgres"` (or the macro's `dialect = "…"`).
+//! - Add a `build.rs` with `println!("cargo:rerun-if-changed=migrations");` (or
+//!   [`build::track`]), so that a new file in the folder triggers a rebuild.
+//!
+//! `cargo migrate init` (the `cargo-migrate` crate) does the last two and scaffolds migrations.
+//!
+//! # What a run guarantees
+//!
+//! - **Exactly once under concurrency.** Many replicas may call [`Migrator::run`] at once:
+//!   a PostgreSQL advisory lock keyed by schema and table, MySQL `GET_LOCK`, or SQLite
+//!   `BEGIN IMMEDIATE`, each with a timeout ([`DEFAULT_LOCK_TIMEOUT`], see
+//!   [`Migrator::lock_timeout`]) and released on every path. The history is re-read under the
+//!   lock, so each migration is applied once.
+//! - **Cheap when there is nothing to do.** A run with nothing pending costs one query and
+//!   takes no lock.
+//! - **Whole or not at all.** Each migration and its history row commit together where the
+//!   database allows it. Where it cannot (MySQL DDL, `transaction:false`), the row is written
+//!   `dirty` first; a dirty row stops later runs with [`Error::Dirty`], which names the way out
+//!   (`cargo migrate resolve`).
+//! - **Errors that say what to do.** [`Error::Migration`] names the migration, the file and
+//!   line of the failing statement, and the database's own message; an edited applied
+//!   migration ([`Error::Modified`]), a missing one ([`Error::Missing`]) and a lost connection
+//!   each say so and what to do next.
+//!
+//! # More
+//!
+//! - Revert: [`Migrator::revert_last`], [`Migrator::revert_to`], [`Migrator::revert_all`],
+//!   from the down SQL kept in the history table, so a revert works after the file is gone.
+//! - Adopt an existing database: [`Migrator::baseline`]; after a manual repair:
+//!   [`Migrator::resolve_applied`], [`Migrator::resolve_rolled_back`], [`Migrator::repair`].
+//! - Tenants: [`Migrator::in_schema`] applies into one PostgreSQL schema, with its own history
+//!   table and lock, so tenants migrate in parallel.
+//! - Observe: [`Hooks`] before and after each migration, `tracing` spans, and the [`Report`].
 
 mod backend;
 mod error;

@@ -68,13 +68,33 @@ impl Session {
     }
 }
 
-/// Parses a version given on the command line.
+/// Parses a version given on the command line. diesel's dashed form (`2024-10-25-112826`, as
+/// its folders are named) means the same one-part version the folder is read as.
 pub(crate) fn version(text: &str) -> Result<Version, Failure> {
-    Version::parse(text).map_err(|e| {
+    let diesel = diesel_version(text);
+    Version::parse(diesel.as_deref().unwrap_or(text)).map_err(|e| {
         Failure::usage(format!(
             "`{text}` is not a version ({e}); run `cargo migrate status` to list them"
         ))
     })
+}
+
+/// `2024-10-25-112826` → `20241025112826`; `2024-10-25-112826-0001` → `20241025112826.1`.
+fn diesel_version(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    let dated = parts.len() >= 4
+        && digits(parts[0], 4)
+        && digits(parts[1], 2)
+        && digits(parts[2], 2)
+        && digits(parts[3], 6);
+    match parts.as_slice() {
+        [y, m, d, t] if dated => Some(format!("{y}{m}{d}{t}")),
+        [y, m, d, t, n] if dated && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(format!("{y}{m}{d}{t}.{n}"))
+        }
+        _ => None,
+    }
 }
 
 /// `[{"version", "name", "duration_ms"}, …]` for `--format json`.
@@ -164,4 +184,22 @@ impl Hooks for Progress {
 /// Milliseconds of a duration, for output.
 pub(crate) fn ms(d: std::time::Duration) -> u128 {
     d.as_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diesel_versions_read_as_their_folders_are() {
+        let v = |t: &str| version(t).map(|v| v.parts().to_vec()).ok();
+        assert_eq!(v("2024-10-25-112826"), Some(vec![20_241_025_112_826]));
+        assert_eq!(
+            v("2024-10-25-112826-0001"),
+            Some(vec![20_241_025_112_826, 1])
+        );
+        assert_eq!(v("20241025112826"), Some(vec![20_241_025_112_826]));
+        assert_eq!(v("1_12_10"), Some(vec![1, 12, 10]));
+        assert!(version("2024-10-x").is_err());
+    }
 }

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Every benchmark of SPEC §8, side by side in one run, written to docs/BENCHMARKS.md:
+#   - apply 1,000 migrations on PostgreSQL, SQLite and MariaDB: cargo-migrate, sqlx-cli, dbmate
+#     and the raw client (bench/apply.sh);
+#   - statements a no-op `run` sends to PostgreSQL (migrate-bench noop-statements);
+#   - rebuild cost of embed_migrations! against sqlx::migrate! (bench/build-time.sh);
+#   - `cargo migrate check` on crates.io's 285 real migrations;
+#   - 32 processes running `run` at once on 200 migrations (the fault harness's stampede).
+#
+#   bash bench/run.sh                 (RUNS=3 MIGRATIONS=1000 by default)
+#
+# Needs PostgreSQL and MariaDB as .ci/run starts them, and psql, mariadb and sqlite3. It installs
+# the peers it lacks: sqlx-cli with cargo, dbmate with npm (into target/bench-peers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUNS=${RUNS:-3}
+N=${MIGRATIONS:-1000}
+OUT=${OUT:-docs/BENCHMARKS.md}
+CORPUS=${CORPUS:-$ROOT/../shared/corpus/rust-lang__crates-io/migrations}
+export MIGRATE_TEST_POSTGRES_URL="${MIGRATE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+export MIGRATE_TEST_MYSQL_URL="${MIGRATE_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/test}"
+LOG=$(mktemp -d)
+trap 'rm -rf "$LOG"' EXIT
+say() { printf '==> %s\n' "$*" >&2; }
+
+# Peers.
+if ! command -v sqlx >/dev/null; then
+    say "installing sqlx-cli"
+    cargo install sqlx-cli --no-default-features --features sqlite,postgres,mysql,rustls --locked
+fi
+export DBMATE_DIR=${DBMATE_DIR:-$ROOT/target/bench-peers}
+if ! command -v dbmate >/dev/null && [ ! -x "$DBMATE_DIR/node_modules/.bin/dbmate" ]; then
+    say "installing dbmate"
+    mkdir -p "$DBMATE_DIR"
+    npm install --silent --prefix "$DBMATE_DIR" dbmate
+fi
+SQLX_VERSION=$(sqlx --version 2>/dev/null | head -n 1)
+DBMATE_BIN=$(command -v dbmate || echo "$DBMATE_DIR/node_modules/.bin/dbmate")
+DBMATE_VERSION=$("$DBMATE_BIN" --version 2>/dev/null | head -n 1)
+
+say "building"
+cargo build -q --release -p cargo-migrate -p migrate-bench
+
+say "apply $N migrations, $RUNS runs each"
+bash bench/apply.sh "$N" "$RUNS" | tee "$LOG/apply"
+
+say "no-op run"
+./target/release/noop-statements ./target/release/cargo-migrate "$(command -v sqlx)" | tee "$LOG/noop"
+
+say "build time"
+bash bench/build-time.sh "$N" "$RUNS" | tee "$LOG/build"
+
+say "check on crates.io's migrations"
+./target/release/check-time "$CORPUS" postgres 11 | tee "$LOG/check"
+samples=()
+for _ in $(seq 1 11); do
+    s=$(date +%s%N)
+    ./target/release/cargo-migrate migrate --dir "$CORPUS" --dialect postgres check --format json >/dev/null || true
+    samples+=($(( ($(date +%s%N) - s) / 1000000 )))
+done
+CHECK_CLI=$(printf '%s\n' "${samples[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+
+say "32 processes at once"
+rm -f target/tmp/reliability/stampede.md
+cargo build -q -p cargo-migrate
+cargo test -q -p migrate-tests --test faults stampede::stampede::heavy -- --ignored --test-threads=1 >"$LOG/stampede-test" 2>&1 \
+    || { cat "$LOG/stampede-test" >&2; exit 1; }
+cp target/tmp/reliability/stampede.md "$LOG/stampede"
+
+# The report.
+ratio() { awk -v d="$1" -v t="$2" '$1 == d && $2 == t {print $5}' "$LOG/apply" | tr -d '×'; }
+ms() { awk -v d="$1" -v t="$2" '$1 == d && $2 == t {print $3}' "$LOG/apply"; }
+noop() { awk -v t="$1" '$1 == "noop" && $2 == t {print $3}' "$LOG/noop"; }
+build() { awk -v c="$1" '$1 == c && $3 == "ms" {print $2}' "$LOG/build"; }
+verdict() { # value target-op target
+    awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
+        if (v == "") { print "not measured"; exit }
+        ok = (op == "<=") ? (v + 0 <= t + 0) : (v + 0 == t + 0)
+        print ok ? "met" : "**missed**"
+    }'
+}
+cell() { [ -n "$1" ] && printf '%s×' "$1" || printf 'not run'; }
+CHECK_MS=$(sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' "$LOG/check")
+EMPTY=$(build empty); OURS=$(build ours); SQLXB=$(build sqlx)
+OVER=$(( OURS - SQLXB ))
+
+{
+    echo "# Benchmarks"
+    echo
+    echo "Written by \`bash bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); do not edit by hand."
+    echo
+    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);"
+    echo "$(psql --version | head -n 1); $(mariadb --version | sed 's/,.*//'); sqlite3 $(sqlite3 --version | cut -d' ' -f1);"
+    echo "peers: ${SQLX_VERSION:-sqlx-cli}, dbmate ${DBMATE_VERSION:-?}; cargo-migrate $(./target/release/cargo-migrate --version 2>/dev/null | awk '{print $NF}')."
+    echo
+    echo "Times are medians of $RUNS runs, each on a fresh database; the apply figures are ratios to"
+    echo "the raw client applying the same SQL in one go, so lower is better and 1.00× is the client."
+    echo
+    echo "| figure | cargo-migrate | sqlx-cli | dbmate | target | |"
+    echo "|---|---|---|---|---|---|"
+    for d in postgres sqlite mysql; do
+        case $d in
+            postgres) label="apply $N on PostgreSQL, ratio to \`psql -1 -f all.sql\` ($(ms postgres raw) ms)"; target=1.15 ;;
+            sqlite) label="apply $N on SQLite, ratio to \`sqlite3\` in one transaction ($(ms sqlite raw) ms)"; target=1.15 ;;
+            mysql) label="apply $N on MariaDB, ratio to the \`mariadb\` client ($(ms mysql raw) ms)"; target=1.10 ;;
+        esac
+        o=$(ratio $d ours)
+        echo "| $label | $(cell "$o") | $(cell "$(ratio $d sqlx)") | $(cell "$(ratio $d dbmate)") | ≤ ${target}× | $(verdict "$o" "<=" "$target") |"
+    done
+    o=$(noop ours-runtime)
+    echo "| \`run\` with nothing pending: statements sent to PostgreSQL, by \`Migrator::run\` on a warm connection | $o | sqlx \`Migrator::run\`: $(noop sqlx-runtime) | — | 1 | $(verdict "$o" "==" 1) |"
+    echo "| the same, by the whole \`run\` process (connection set-up included) | $(noop ours-cli) | $(noop sqlx-cli) | — | — | |"
+    echo "| rebuild cost of embedding $N migrations with validation (release, after touching main.rs; the crate without a macro: ${EMPTY} ms) | +$(( OURS - EMPTY )) ms | \`sqlx::migrate!\`: +$(( SQLXB - EMPTY )) ms | — | ≤ sqlx + 500 ms | $(verdict "$OVER" "<=" 500) ($(printf '%+d' "$OVER") ms) |"
+    echo "| \`check\` of crates.io's 285 migrations, PostgreSQL: load and check in process | ${CHECK_MS} ms | — | — | ≤ 300 ms | $(verdict "$CHECK_MS" "<=" 300) |"
+    echo "| the same, the whole \`cargo migrate check\` process | ${CHECK_CLI} ms | — | — | ≤ 300 ms | $(verdict "$CHECK_CLI" "<=" 300) |"
+    echo
+    echo "## Processes running \`run\` at once"
+    echo
+    echo "Half \`cargo migrate run\`, half an application with the same 200 migrations embedded, started"
+    echo "together on one database (\`tests/tests/faults/stampede.rs\`). Each migration inserts its"
+    echo "version into a table whose primary key rejects a second application. Target: each migration"
+    echo "applied exactly once, all exit 0. dbmate, diesel and refinery take no lock (per their source)."
+    echo
+    echo "| database | processes | migrations | applied in all | exits | longest process | whole stampede |"
+    echo "|---|---|---|---|---|---|---|"
+    cat "$LOG/stampede"
+    echo
+    echo "## Raw output"
+    echo
+    echo '```text'
+    cat "$LOG/apply" "$LOG/noop" "$LOG/build" "$LOG/check"
+    echo "cargo migrate check (whole process), median of 11: ${CHECK_CLI} ms"
+    echo '```'
+} > "$OUT"
+say "wrote $OUT"
