@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use migrate_core::Dialect;
 
 use crate::support::{
-    Applier, Rng, Target, apply_command, assert_no_secret, cli, fixture, light_and_heavy, report,
-    run, spawn,
+    Applier, Resolved, Rng, Target, apply_command, assert_no_secret, fixture, light_and_heavy,
+    recover, report, run, spawn,
 };
 
 #[derive(Debug, Default)]
@@ -76,65 +76,17 @@ async fn kill(dialect: Dialect, trials: usize) {
             outcomes.mid_run += 1;
         }
 
-        if let Some(&dirty) = state.dirty.first() {
-            outcomes.dirty += 1;
-            // A dirty row stops the next run, naming the way out.
-            let refused = run(
-                "run over a dirty row",
-                cli(target.db.dir(), dialect, &target.url, &fixture(), &["run"]),
-            );
-            let stderr = String::from_utf8_lossy(&refused.stderr);
-            assert_eq!(refused.status.code(), Some(1), "{context}: {stderr}");
-            assert!(stderr.contains("resolve"), "{context}: {stderr}");
-            let version = dirty.to_string();
-            let how = if state.objects_complete(dirty) {
+        match recover(&target, &inspect, &state, &fixture(), &context).await {
+            Some(Resolved::Applied) => {
+                outcomes.dirty += 1;
                 outcomes.dirty_resolved_applied += 1;
-                "--applied"
-            } else {
-                // The manual repair: remove what the interrupted migration created.
-                if dirty == 1 {
-                    inspect.exec("DROP TABLE IF EXISTS effects").await;
-                } else {
-                    inspect
-                        .exec(&format!("DROP TABLE IF EXISTS s{dirty:04}"))
-                        .await;
-                    if state.effects_table {
-                        inspect
-                            .exec(&format!("DELETE FROM effects WHERE version = {dirty}"))
-                            .await;
-                    }
-                }
+            }
+            Some(Resolved::RolledBack) => {
+                outcomes.dirty += 1;
                 outcomes.dirty_resolved_rolled_back += 1;
-                "--rolled-back"
-            };
-            let resolved = run(
-                "resolve",
-                cli(
-                    target.db.dir(),
-                    dialect,
-                    &target.url,
-                    &fixture(),
-                    &["resolve", how, &version],
-                ),
-            );
-            assert!(
-                resolved.status.success(),
-                "{context}: resolve {how} {version}: {}",
-                String::from_utf8_lossy(&resolved.stderr)
-            );
+            }
+            None => {}
         }
-
-        let rerun = run(
-            "re-run",
-            cli(target.db.dir(), dialect, &target.url, &fixture(), &["run"]),
-        );
-        assert!(
-            rerun.status.success(),
-            "{context}: the re-run failed: {}",
-            String::from_utf8_lossy(&rerun.stderr)
-        );
-        let state = inspect.state().await;
-        assert!(state.complete(), "{context}: after the re-run: {state:?}");
         outcomes.reruns_completed += 1;
         inspect.close().await;
         target.drop().await;

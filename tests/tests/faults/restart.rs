@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use migrate_core::Dialect;
 
-use crate::support::{Inspect, Target, assert_no_secret, cli, report, run, spawn};
+use crate::support::{Inspect, Resolved, Target, assert_no_secret, cli, recover, report, spawn};
 
 /// The fixture's 200 migrations, each also sleeping 20 ms, so a run lasts a few seconds.
 fn slow_folder(target: &Target) -> PathBuf {
@@ -82,47 +82,8 @@ async fn cut_mid_run(dialect: Dialect, cut: Cut) {
         .check(dialect)
         .unwrap_or_else(|e| panic!("after the cut on {dialect}: {e}\n{state:?}"));
     let applied_before = state.applied.len();
-    let mut resolved = "";
-    if let Some(&dirty) = state.dirty.first() {
-        let how = if state.objects_complete(dirty) {
-            "--applied"
-        } else {
-            inspect
-                .exec(&format!("DROP TABLE IF EXISTS s{dirty:04}"))
-                .await;
-            inspect
-                .exec(&format!("DELETE FROM effects WHERE version = {dirty}"))
-                .await;
-            "--rolled-back"
-        };
-        let out = run(
-            "resolve",
-            cli(
-                target.db.dir(),
-                dialect,
-                &target.url,
-                &dir,
-                &["resolve", how, &dirty.to_string()],
-            ),
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        resolved = how;
-    }
-    let rerun = run(
-        "re-run",
-        cli(target.db.dir(), dialect, &target.url, &dir, &["run"]),
-    );
-    assert!(
-        rerun.status.success(),
-        "the next run failed: {}",
-        String::from_utf8_lossy(&rerun.stderr)
-    );
-    let state = inspect.state().await;
-    assert!(state.complete(), "{state:?}");
+    let context = format!("after the cut on {dialect}");
+    let resolved = recover(&target, &inspect, &state, &dir, &context).await;
     report(
         "restart",
         &format!(
@@ -132,10 +93,10 @@ async fn cut_mid_run(dialect: Dialect, cut: Cut) {
                 Cut::Restart => "server restarted",
             },
             first.trim(),
-            if resolved.is_empty() {
-                "none".to_owned()
-            } else {
-                format!("one, `resolve {resolved}`")
+            match resolved {
+                None => "none",
+                Some(Resolved::Applied) => "one, `resolve --applied`",
+                Some(Resolved::RolledBack) => "one, `resolve --rolled-back`",
             }
         ),
     );

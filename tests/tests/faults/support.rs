@@ -216,30 +216,17 @@ macro_rules! on_pool {
 impl Inspect {
     /// One connection, so that "no other session" below means no other client.
     pub(crate) async fn connect(dialect: Dialect, url: &str) -> Inspect {
-        use sqlx::pool::PoolOptions;
-        let fail = |e: sqlx::Error| -> ! { panic!("connect to inspect the database: {e}") };
+        async fn one<DB: sqlx::Database>(url: &str) -> sqlx::Pool<DB> {
+            sqlx::pool::PoolOptions::new()
+                .max_connections(1)
+                .connect(url)
+                .await
+                .unwrap_or_else(|e| panic!("connect to inspect the database: {e}"))
+        }
         match dialect {
-            Dialect::Postgres => Inspect::Postgres(
-                PoolOptions::new()
-                    .max_connections(1)
-                    .connect(url)
-                    .await
-                    .unwrap_or_else(|e| fail(e)),
-            ),
-            Dialect::Mysql => Inspect::Mysql(
-                PoolOptions::new()
-                    .max_connections(1)
-                    .connect(url)
-                    .await
-                    .unwrap_or_else(|e| fail(e)),
-            ),
-            Dialect::Sqlite => Inspect::Sqlite(
-                PoolOptions::new()
-                    .max_connections(1)
-                    .connect(url)
-                    .await
-                    .unwrap_or_else(|e| fail(e)),
-            ),
+            Dialect::Postgres => Inspect::Postgres(one(url).await),
+            Dialect::Mysql => Inspect::Mysql(one(url).await),
+            Dialect::Sqlite => Inspect::Sqlite(one(url).await),
         }
     }
 
@@ -415,6 +402,89 @@ impl State {
     }
 }
 
+/// How a dirty row was cleared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resolved {
+    /// The migration's objects were all there: `resolve --applied`.
+    Applied,
+    /// They were not: removed by hand, then `resolve --rolled-back`.
+    RolledBack,
+}
+
+/// What a user does after a fault: a `dirty` row is cleared (after checking that a plain run
+/// refuses it, naming `resolve`), then a plain run must complete every migration of `dir`.
+pub(crate) async fn recover(
+    target: &Target,
+    inspect: &Inspect,
+    state: &State,
+    dir: &Path,
+    context: &str,
+) -> Option<Resolved> {
+    let dialect = target.db.dialect;
+    let resolved = match state.dirty.first() {
+        None => None,
+        Some(&dirty) => {
+            let refused = run(
+                "run over a dirty row",
+                cli(target.db.dir(), dialect, &target.url, dir, &["run"]),
+            );
+            let stderr = String::from_utf8_lossy(&refused.stderr);
+            assert_eq!(refused.status.code(), Some(1), "{context}: {stderr}");
+            assert!(stderr.contains("resolve"), "{context}: {stderr}");
+            let how = if state.objects_complete(dirty) {
+                Resolved::Applied
+            } else {
+                // The manual repair: remove what the interrupted migration created.
+                if dirty == 1 {
+                    inspect.exec("DROP TABLE IF EXISTS effects").await;
+                } else {
+                    inspect
+                        .exec(&format!("DROP TABLE IF EXISTS s{dirty:04}"))
+                        .await;
+                    if state.effects_table {
+                        inspect
+                            .exec(&format!("DELETE FROM effects WHERE version = {dirty}"))
+                            .await;
+                    }
+                }
+                Resolved::RolledBack
+            };
+            let flag = match how {
+                Resolved::Applied => "--applied",
+                Resolved::RolledBack => "--rolled-back",
+            };
+            let out = run(
+                "resolve",
+                cli(
+                    target.db.dir(),
+                    dialect,
+                    &target.url,
+                    dir,
+                    &["resolve", flag, &dirty.to_string()],
+                ),
+            );
+            assert!(
+                out.status.success(),
+                "{context}: resolve {flag} {dirty}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(how)
+        }
+    };
+    let rerun = run(
+        "re-run",
+        cli(target.db.dir(), dialect, &target.url, dir, &["run"]),
+    );
+    assert!(
+        rerun.status.success(),
+        "{context}: the re-run failed: {}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    let state = inspect.state().await;
+    assert!(state.complete(), "{context}: after the re-run: {state:?}");
+    resolved
+}
+
 /// A small deterministic generator (xorshift), seeded from `MIGRATE_FAULT_SEED` or the clock;
 /// the seed is printed so a failing run can be repeated.
 pub(crate) struct Rng(u64);
@@ -497,3 +567,26 @@ macro_rules! light_and_heavy {
     };
 }
 pub(crate) use light_and_heavy;
+
+/// Generates one test per database for an `async fn body(dialect)`.
+macro_rules! each_db {
+    ($body:ident) => {
+        mod $body {
+            use migrate_core::Dialect;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$body(Dialect::Postgres).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() {
+                super::$body(Dialect::Mysql).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body(Dialect::Sqlite).await;
+            }
+        }
+    };
+}
+pub(crate) use each_db;
