@@ -70,6 +70,17 @@ async fn insert(
     Ok(())
 }
 
+/// Marks `applied` the migration whose statements finished last in this session, if its row is
+/// still `dirty`: the flip that `apply` defers (see there). Kept in session variables, which
+/// need no commit.
+const FLIP_PENDING: &str = "UPDATE {t} SET status = 'applied', duration_ms = @migrate_done_ms WHERE version = @migrate_done AND status = 'dirty'";
+
+async fn flip_pending(conn: &mut MySqlConnection, table: &Table) -> Result<(), sqlx::Error> {
+    let flip = FLIP_PENDING.replace("{t}", &table.qualified());
+    exec(conn, &flip).await?;
+    exec(conn, "SET @migrate_done = NULL").await
+}
+
 fn failure(step: Step<'_>, offset: Option<usize>, source: sqlx::Error) -> Error {
     let (line, statement) = match offset {
         Some(at) => statement_at(step.sql, at, Dialect::Mysql, step.first_line),
@@ -146,6 +157,8 @@ impl Backend for MySql {
     }
 
     async fn unlock(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {
+        // The last migration's deferred flip, before another process may read the history.
+        let flipped = flip_pending(conn, table).await;
         sqlx::query("SELECT RELEASE_LOCK(?)")
             .bind(lock_name(table))
             .execute(&mut *conn)
@@ -154,7 +167,10 @@ impl Backend for MySql {
                 "releasing the migration lock",
                 "call RELEASE_LOCK",
             ))?;
-        Ok(())
+        flipped.map_err(Error::db(
+            "marking the run's last migration applied",
+            "write the history table",
+        ))
     }
 
     async fn prepare(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {
@@ -195,9 +211,25 @@ impl Backend for MySql {
         let m = step.migration;
         let t = table.qualified();
         let write = || Error::recording(m, &table.qualified());
-        // DDL commits implicitly here, so the row says `dirty` until the SQL has run.
+        // DDL commits implicitly here, so the row says `dirty` until the SQL has run. Going up,
+        // the previous migration's flip to `applied` is deferred to this commit, which also
+        // writes this migration's `dirty` row: one commit per migration instead of two, and
+        // still at most one `dirty` row at any time.
         match step.direction {
-            Direction::Up => insert(conn, table, m, "dirty").await.map_err(write())?,
+            Direction::Up => {
+                let flip = FLIP_PENDING.replace("{t}", &t);
+                exec(conn, "START TRANSACTION").await.map_err(write())?;
+                let marked = async {
+                    exec(conn, &flip).await?;
+                    insert(conn, table, m, "dirty").await?;
+                    exec(conn, "COMMIT; SET @migrate_done = NULL").await
+                }
+                .await;
+                if let Err(e) = marked {
+                    let _ = exec(conn, "ROLLBACK").await;
+                    return Err(write()(e));
+                }
+            }
             Direction::Down => {
                 bound(
                     conn,
@@ -223,11 +255,13 @@ impl Backend for MySql {
         }
         let elapsed = started.elapsed().as_millis().to_string();
         match step.direction {
+            // Remembered in the session, and written by the next migration's commit or by
+            // `unlock`: no commit of its own.
             Direction::Up => bound(
                 conn,
-                format!("UPDATE {t} SET status = 'applied', duration_ms = ? WHERE version = ?"),
-                &elapsed,
-                &[m.version()],
+                "SET @migrate_done = ?, @migrate_done_ms = ?".to_owned(),
+                m.version(),
+                &[&elapsed],
             )
             .await
             .map_err(write())?,
