@@ -88,23 +88,26 @@ echo "$N migrations, median of $RUNS runs, each on a fresh database"
 for dialect in ${DIALECTS:-postgres sqlite mysql}; do
     dir=$WORK/$dialect
     gen "$dialect" "$dir"
-    declare -A times=()
-    for tool in raw ours sqlx dbmate; do
-        case $tool in
-            sqlx) [ -n "$SQLX" ] || { echo "  sqlx-cli not installed: skipped"; continue; } ;;
-            dbmate) [ -n "$DBMATE" ] || { echo "  dbmate not installed: skipped"; continue; } ;;
-        esac
-        samples=()
-        for r in $(seq 1 "$RUNS"); do
+    declare -A times=() samples=()
+    tools=(raw ours)
+    if [ -n "$SQLX" ]; then tools+=(sqlx); else echo "  sqlx-cli not installed: skipped"; fi
+    if [ -n "$DBMATE" ]; then tools+=(dbmate); else echo "  dbmate not installed: skipped"; fi
+    # Round by round, every tool once per round, so that the server's background work (a
+    # dropped database's files, a checkpoint) falls on all of them alike.
+    for r in $(seq 1 "$RUNS"); do
+        for tool in "${tools[@]}"; do
             name=bench_${tool}_$r
             fresh "$dialect" "$name"
             start=$(now_ms)
             apply "$tool" "$dialect" "$name" "$dir"
-            samples+=($(( $(now_ms) - start )))
+            samples[$tool]="${samples[$tool]:-} $(( $(now_ms) - start ))"
             fresh "$dialect" "$name"
             [ "$dialect" = sqlite ] && rm -f "$WORK/$name.db"
         done
-        times[$tool]=$(printf '%s\n' "${samples[@]}" | median)
+    done
+    for tool in "${tools[@]}"; do
+        # shellcheck disable=SC2086
+        times[$tool]=$(printf '%s\n' ${samples[$tool]} | median)
     done
     raw=${times[raw]}
     for tool in raw ours sqlx dbmate; do
@@ -112,5 +115,5 @@ for dialect in ${DIALECTS:-postgres sqlite mysql}; do
         ratio=$(awk -v t="${times[$tool]}" -v r="$raw" 'BEGIN {printf "%.2f", t / r}')
         printf '%-9s %-7s %7s ms  %s×\n' "$dialect" "$tool" "${times[$tool]}" "$ratio"
     done
-    unset times
+    unset times samples
 done

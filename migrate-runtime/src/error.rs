@@ -213,6 +213,10 @@ fn recording_message(version: &str, name: &str, table: &str, source: &sqlx::Erro
 
 impl Error {
     /// Maps a failure to write migration `m`'s history row.
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+        allow(dead_code, reason = "used by the backends only")
+    )]
     pub(crate) fn recording(
         m: &crate::Migration,
         table: &str,
@@ -232,6 +236,10 @@ impl Error {
 
     /// Maps a failure to read the history table: a missing column is the table's shape, not
     /// the connection.
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+        allow(dead_code, reason = "used by the backends only")
+    )]
     pub(crate) fn history_read(table: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
         move |source| {
             let undefined_column = match &source {
