@@ -1,6 +1,6 @@
 //! Parsing migration file and folder names (SPEC §2).
 
-use crate::version::{Version, VersionError, parse_part};
+use crate::version::{Version, VersionError};
 
 /// What a file or folder name says about its migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +162,7 @@ fn parse_plain(stem: &str, suffix: Suffix) -> NameOutcome {
             ));
         }
     };
-    match plain_version(version_text) {
+    match Version::parse(version_text) {
         Ok(version) => NameOutcome::Migration(ParsedName {
             prefix: Prefix::None,
             version: Some(version),
@@ -172,25 +172,6 @@ fn parse_plain(stem: &str, suffix: Suffix) -> NameOutcome {
         }),
         Err(e) => NameOutcome::Malformed(version_problem(stem, version_text, &e)),
     }
-}
-
-/// Digit groups joined by `-`. A diesel timestamp (`YYYY-MM-DD-HHMMSS`) is one part, so it
-/// sorts with the 14-digit timestamps of older diesel and sqlx; groups after it (diesel's
-/// `-0000` counter) are further parts.
-fn plain_version(text: &str) -> Result<Version, VersionError> {
-    let groups: Vec<&str> = text.split('-').collect();
-    let widths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
-    let mut parts = Vec::with_capacity(groups.len());
-    let rest = if widths.len() >= 4 && widths[..4] == [4, 2, 2, 6] {
-        parts.push(parse_part(&groups[..4].concat(), text)?);
-        &groups[4..]
-    } else {
-        &groups[..]
-    };
-    for group in rest {
-        parts.push(parse_part(group, text)?);
-    }
-    Version::from_parts(parts).ok_or_else(|| VersionError::NotNumeric(text.to_owned()))
 }
 
 fn version_problem(stem: &str, version_text: &str, e: &VersionError) -> String {

@@ -34,10 +34,23 @@ impl Version {
     }
 
     /// Parses the canonical text or any common spelling: parts separated by `.`, `_` or `-`,
-    /// each made of ASCII digits.
+    /// each made of ASCII digits. A diesel timestamp (`YYYY-MM-DD-HHMMSS`) at the start is one
+    /// part, so it sorts with the 14-digit timestamps of older diesel and sqlx; what follows it
+    /// (diesel's `-0000` counter) is further parts.
     pub fn parse(text: &str) -> Result<Version, VersionError> {
         let mut parts = Vec::new();
-        for part in text.split(['.', '_', '-']) {
+        let rest = match diesel_timestamp(text) {
+            Some((timestamp, rest)) => {
+                parts.push(parse_part(&timestamp, text)?);
+                match rest.strip_prefix(['.', '_', '-']) {
+                    Some(rest) => rest,
+                    None if rest.is_empty() => return Ok(Version { parts }),
+                    None => return Err(VersionError::NotNumeric(text.to_owned())),
+                }
+            }
+            None => text,
+        };
+        for part in rest.split(['.', '_', '-']) {
             parts.push(parse_part(part, text)?);
         }
         Ok(Version { parts })
@@ -47,6 +60,21 @@ impl Version {
     pub fn parts(&self) -> &[u64] {
         &self.parts
     }
+}
+
+/// `YYYY-MM-DD-HHMMSS` at the start of `text`: its digits, and what follows.
+fn diesel_timestamp(text: &str) -> Option<(String, &str)> {
+    let head = text.get(..17)?;
+    let b = head.as_bytes();
+    let dashes = [4, 7, 10];
+    let shaped = b.iter().enumerate().all(|(i, c)| {
+        if dashes.contains(&i) {
+            *c == b'-'
+        } else {
+            c.is_ascii_digit()
+        }
+    });
+    shaped.then(|| (head.replace('-', ""), &text[17..]))
 }
 
 pub(crate) fn parse_part(part: &str, whole: &str) -> Result<u64, VersionError> {
@@ -105,6 +133,18 @@ mod tests {
         assert!(v("1") < v("1.0"));
         assert_eq!(v("0001"), v("1"));
         assert!(v("20260626100902-0") < v("20260709214605"));
+    }
+
+    #[test]
+    fn a_diesel_timestamp_is_one_part() {
+        assert_eq!(v("2024-10-25-112826").parts(), [20_241_025_112_826]);
+        assert_eq!(v("2024-10-25-112826-0001").parts(), [20_241_025_112_826, 1]);
+        assert_eq!(v("2024-10-25-112826"), v("20241025112826"));
+        // Not diesel's shape: every group is a part, as Flyway reads it.
+        assert_eq!(v("2024_10_25_112826").parts(), [2024, 10, 25, 112_826]);
+        assert_eq!(v("1-2").parts(), [1, 2]);
+        assert!(Version::parse("2024-10-25-112826x").is_err());
+        assert!(Version::parse("2024-10-25-112826-").is_err());
     }
 
     #[test]

@@ -68,33 +68,14 @@ impl Session {
     }
 }
 
-/// Parses a version given on the command line. diesel's dashed form (`2024-10-25-112826`, as
-/// its folders are named) means the same one-part version the folder is read as.
+/// Parses a version given on the command line, in any spelling a folder uses (diesel's dashed
+/// `2024-10-25-112826` included).
 pub(crate) fn version(text: &str) -> Result<Version, Failure> {
-    let diesel = diesel_version(text);
-    Version::parse(diesel.as_deref().unwrap_or(text)).map_err(|e| {
+    Version::parse(text).map_err(|e| {
         Failure::usage(format!(
             "`{text}` is not a version ({e}); run `cargo migrate status` to list them"
         ))
     })
-}
-
-/// `2024-10-25-112826` → `20241025112826`; `2024-10-25-112826-0001` → `20241025112826.1`.
-fn diesel_version(text: &str) -> Option<String> {
-    let parts: Vec<&str> = text.split('-').collect();
-    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
-    let dated = parts.len() >= 4
-        && digits(parts[0], 4)
-        && digits(parts[1], 2)
-        && digits(parts[2], 2)
-        && digits(parts[3], 6);
-    match parts.as_slice() {
-        [y, m, d, t] if dated => Some(format!("{y}{m}{d}{t}")),
-        [y, m, d, t, n] if dated && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(format!("{y}{m}{d}{t}.{n}"))
-        }
-        _ => None,
-    }
 }
 
 /// `[{"version", "name", "duration_ms"}, …]` for `--format json`.

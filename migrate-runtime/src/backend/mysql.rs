@@ -77,8 +77,7 @@ const FLIP_PENDING: &str = "UPDATE {t} SET status = 'applied', duration_ms = @mi
 
 async fn flip_pending(conn: &mut MySqlConnection, table: &Table) -> Result<(), sqlx::Error> {
     let flip = FLIP_PENDING.replace("{t}", &table.qualified());
-    exec(conn, &flip).await?;
-    exec(conn, "SET @migrate_done = NULL").await
+    exec(conn, &format!("{flip}; SET @migrate_done = NULL")).await
 }
 
 fn failure(step: Step<'_>, offset: Option<usize>, source: sqlx::Error) -> Error {
