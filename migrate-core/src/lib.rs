@@ -32,6 +32,7 @@ pub mod rules;
 mod sections;
 mod set;
 pub mod split;
+pub mod sqlite;
 pub mod version;
 
 pub use check::{CheckReport, Finding, check};

@@ -128,6 +128,12 @@ fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
     let mut config = Config::from_manifest(&manifest)
         .map_err(|e| syn::Error::new(at, format!("embed_migrations!: {e}")))?;
     config.dialect = dialect(args, &config)?;
+    if config.dialect == Some(Dialect::Sqlite) && !migrate_core::check::SQLITE_EXECUTION {
+        return Err(syn::Error::new(
+            at,
+            "embed_migrations!: the dialect is sqlite, but migrate-runtime's `sqlite` feature is off, so neither the SQLite check nor the SQLite backend is built; add `features = [\"sqlite\"]` to the migrate-runtime dependency",
+        ));
+    }
     if let Some(lit) = &args.table {
         config.table = TableName::parse(&lit.value())
             .map_err(|e| syn::Error::new(lit.span(), format!("embed_migrations!: {e}")))?;

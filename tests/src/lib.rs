@@ -22,8 +22,8 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-/// The server URL for a dialect, or `None` (after saying so on one line) when its variable is
-/// unset. With `CI=true` an unset variable fails the test instead.
+/// The server URL for a dialect, or `None` (after [`skip`] said so) when its variable is unset.
+/// With `CI=true` an unset variable fails the test instead.
 pub fn server_url(dialect: Dialect) -> Option<String> {
     let var = match dialect {
         Dialect::Postgres => "MIGRATE_TEST_POSTGRES_URL",
@@ -33,14 +33,24 @@ pub fn server_url(dialect: Dialect) -> Option<String> {
     match std::env::var(var) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{var} is not set; CI must run the database tests (see .ci/run)"
-            );
-            println!("skipped: {var} is not set");
+            skip(&format!("{var} is not set"));
             None
         }
     }
+}
+
+/// Says on one line that the running test skips, and why. The line goes straight to the
+/// process's stderr, past the test harness's capture, so `cargo test` shows it. With `CI=true`
+/// a skip is a failure instead: CI provides everything the tests need (see `.ci/run`).
+pub fn skip(why: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test} cannot run: {why}; CI must provide it (see .ci/run)"
+    );
+    let _ = writeln!(std::io::stderr().lock(), "skipped {test}: {why}");
 }
 
 /// Replaces the database of a server URL.

@@ -9,9 +9,17 @@ use crate::failure::{Failure, code};
 use crate::output::{Format, Output};
 
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// Print what a rule or code finds, why it matters, what to do and an example, then exit
+    /// (docs/RULES.md lists them all)
+    #[arg(long, value_name = "RULE")]
+    explain: Option<String>,
+}
 
-pub(crate) fn exec(global: &Global, _args: &Args, out: &Output) -> Result<u8, Failure> {
+pub(crate) fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
+    if let Some(id) = &args.explain {
+        return explain(id, out);
+    }
     let mut project = Project::resolve(global)?;
     project.infer_dialect(global);
     let (set, findings) = match MigrationSet::load(&project.dir, &project.config) {
@@ -58,4 +66,21 @@ pub(crate) fn exec(global: &Global, _args: &Args, out: &Output) -> Result<u8, Fa
             .iter()
             .any(|f| f.level == migrate_core::Level::Deny);
     Ok(if failed { code::VALIDATION } else { 0 })
+}
+
+/// `check --explain <id>`: the rule's entry of docs/RULES.md.
+fn explain(id: &str, out: &Output) -> Result<u8, Failure> {
+    match migrate_core::rules::find_code(id) {
+        Some(rule) => {
+            out.data(migrate_core::rules::explain(rule).trim_end());
+            Ok(0)
+        }
+        None => {
+            let ids: Vec<&str> = migrate_core::rules::all().map(|r| r.id).collect();
+            Err(Failure::usage(format!(
+                "`{id}` is not a rule or code of cargo migrate check; the ids are: {}",
+                ids.join(", ")
+            )))
+        }
+    }
 }

@@ -196,3 +196,24 @@ fn passwords_never_appear() {
     }
     assert!(ran >= commands.len() * 2);
 }
+
+#[test]
+fn check_explain_prints_every_entry_and_refuses_an_unknown_id() {
+    let dir = std::env::temp_dir();
+    for rule in migrate_core::rules::all() {
+        let run = expect(run_in(&dir, &["check", "--explain", rule.id], &[]), 0);
+        assert_eq!(
+            run.stdout.trim_end(),
+            migrate_core::rules::explain(rule).trim_end(),
+            "{}",
+            rule.id
+        );
+    }
+    let run = expect(run_in(&dir, &["check", "--explain", "drop-tables"], &[]), 2);
+    assert!(
+        run.stderr.contains("`drop-tables` is not a rule")
+            && run.stderr.contains("drop-table, drop-column"),
+        "{}",
+        run.stderr
+    );
+}

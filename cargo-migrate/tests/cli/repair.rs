@@ -48,7 +48,7 @@ fn baseline_records_without_running() {
         .arg("CREATE TABLE a (id INTEGER); CREATE TABLE b (id INTEGER);")
         .status();
     if !made.is_ok_and(|s| s.success()) {
-        println!("skipped: the sqlite3 command-line tool is not installed");
+        migrate_tests::skip("the sqlite3 command-line tool is not installed");
         return;
     }
     let out = expect(p.run(&["baseline", "--version", "0002"], &[]), 0);

@@ -6,6 +6,8 @@
 
 mod rules;
 mod schema;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod statement;
 mod syntax;
 mod tokens;
@@ -46,7 +48,7 @@ pub struct Finding {
 impl Finding {
     /// A loader diagnostic as a finding, so one rendering covers both.
     pub fn from_diagnostic(d: &Diagnostic) -> Finding {
-        let rule = registry::find(d.kind.code()).map_or(d.kind.code(), |r| r.id);
+        let rule = registry::find_code(d.kind.code()).map_or(d.kind.code(), |r| r.id);
         Finding {
             rule,
             level: d.level,
@@ -85,19 +87,46 @@ pub fn check(set: &MigrationSet, config: &Config) -> CheckReport {
         config,
         dialect: config.dialect,
         schema: schema::Schema::default(),
-        sqlite: (config.dialect == Some(Dialect::Sqlite))
-            .then(|| syntax::SqliteRunner::new(&config.lint.sqlite_functions)),
+        executed: execute(set, config),
         findings: set.warnings.iter().map(Finding::from_diagnostic).collect(),
     };
     for (index, m) in set.migrations.iter().enumerate() {
         checker.migration(index, m);
     }
-    for r in &set.repeatable {
-        checker.section(usize::MAX, &r.up, Direction::Up, false);
+    for (index, r) in set.repeatable.iter().enumerate() {
+        let problems = checker
+            .executed
+            .as_mut()
+            .map(|e| std::mem::take(&mut e.repeatable[index]));
+        checker.section(usize::MAX, &r.up, Direction::Up, false, problems);
     }
     let mut findings = checker.findings;
     findings.sort_by(|a, b| (&a.path, a.position).cmp(&(&b.path, b.position)));
     CheckReport { findings }
+}
+
+/// Whether the SQLite check can execute migrations: the `sqlite` feature builds it in.
+pub const SQLITE_EXECUTION: bool = cfg!(feature = "sqlite");
+
+/// The SQLite dialect's check executes the whole folder first; the other dialects parse each
+/// section as it is checked.
+#[cfg(feature = "sqlite")]
+fn execute(set: &MigrationSet, config: &Config) -> Option<sqlite::Executed> {
+    (config.dialect == Some(Dialect::Sqlite))
+        .then(|| sqlite::execute(set, &config.lint.sqlite_functions))
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn execute(_: &MigrationSet, _: &Config) -> Option<NotExecuted> {
+    None
+}
+
+/// Without the `sqlite` feature nothing is executed.
+#[cfg(not(feature = "sqlite"))]
+struct NotExecuted {
+    up: Vec<Vec<syntax::SyntaxProblem>>,
+    down: Vec<Vec<syntax::SyntaxProblem>>,
+    repeatable: Vec<Vec<syntax::SyntaxProblem>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,13 +145,22 @@ pub(crate) struct Context<'a> {
     pub transactional: bool,
     /// Whether a `SET lock_timeout` came before, in this section.
     pub lock_timeout_set: bool,
+    /// The section's SQL after this statement.
+    pub after: &'a str,
+    /// SQLite: whether the section turns foreign keys off, so the runner runs it with
+    /// enforcement off in a transaction of its own.
+    pub foreign_keys_off: bool,
 }
 
 struct Checker<'a> {
     config: &'a Config,
     dialect: Option<Dialect>,
     schema: schema::Schema,
-    sqlite: Option<syntax::SqliteRunner>,
+    /// What executing the folder found (SQLite only).
+    #[cfg(feature = "sqlite")]
+    executed: Option<sqlite::Executed>,
+    #[cfg(not(feature = "sqlite"))]
+    executed: Option<NotExecuted>,
     findings: Vec<Finding>,
 }
 
@@ -139,9 +177,16 @@ pub(crate) struct Raw {
 
 impl Checker<'_> {
     fn migration(&mut self, index: usize, m: &Migration) {
-        let mut used = self.section(index, &m.up, Direction::Up, m.down.is_none());
-        if let Some(down) = &m.down {
-            used.extend(self.section(index, down, Direction::Down, false));
+        let (up, down) = match self.executed.as_mut() {
+            Some(e) => (
+                Some(std::mem::take(&mut e.up[index])),
+                Some(std::mem::take(&mut e.down[index])),
+            ),
+            None => (None, None),
+        };
+        let mut used = self.section(index, &m.up, Direction::Up, m.down.is_none(), up);
+        if let Some(section) = &m.down {
+            used.extend(self.section(index, section, Direction::Down, false, down));
         }
         // A whole-file allow is unused only when it silenced nothing in either direction.
         for allow in m.up.allows.iter().filter(|a| a.whole_file) {
@@ -171,32 +216,32 @@ impl Checker<'_> {
         });
     }
 
-    /// Checks one section; returns the lines of the whole-file allows it used.
+    /// Checks one section; `executed` is what executing it found, where the dialect's check
+    /// executes. Returns the lines of the whole-file allows it used.
     fn section(
         &mut self,
         index: usize,
         section: &Section,
         direction: Direction,
         irreversible: bool,
+        executed: Option<Vec<syntax::SyntaxProblem>>,
     ) -> Vec<u32> {
         let sql = section.sql.as_str();
         let transactional = section.transaction == TransactionMode::Transaction;
         let mut raw: Vec<Raw> = Vec::new();
 
         // Syntax.
-        let problems = match self.dialect {
-            Some(Dialect::Postgres) => syntax::postgres(sql),
-            Some(Dialect::Mysql) => syntax::mysql(sql),
-            Some(Dialect::Sqlite) => match (&self.sqlite, direction) {
-                (Some(runner), Direction::Up) => runner.up(sql),
-                (Some(runner), Direction::Down) => runner.down(sql, transactional),
-                (None, _) => Vec::new(),
-            },
-            None => Vec::new(),
+        let problems = match (executed, self.dialect) {
+            (Some(found), _) => found,
+            (None, Some(Dialect::Postgres)) => syntax::postgres(sql),
+            (None, Some(Dialect::Mysql)) => syntax::mysql(sql),
+            // Without the `sqlite` feature: the lexical checks only.
+            (None, Some(Dialect::Sqlite)) => syntax::lexical(split(sql, Dialect::Sqlite).issues),
+            (None, None) => Vec::new(),
         };
         for p in problems {
             raw.push(Raw {
-                rule: "syntax-error",
+                rule: p.rule,
                 offset: p.offset,
                 statement: None,
                 message: p.message,
@@ -222,6 +267,8 @@ impl Checker<'_> {
         let dialect = self.dialect.unwrap_or(Dialect::Postgres);
         let mut lock_timeout_set = false;
         let mut pending_fks = Vec::new();
+        let foreign_keys_off =
+            self.dialect == Some(Dialect::Sqlite) && crate::sqlite::foreign_keys_off(sql);
         for s in split(sql, dialect).sql() {
             let text = s.text(sql);
             let toks = tokens::tokens(text, dialect);
@@ -233,6 +280,8 @@ impl Checker<'_> {
                 dialect: self.dialect,
                 transactional,
                 lock_timeout_set,
+                after: &sql[s.span.end..],
+                foreign_keys_off,
             };
             rules::structural(&ctx, &toks, &mut raw);
             if direction == Direction::Up {
@@ -261,8 +310,14 @@ impl Checker<'_> {
             .map(|s| (s.body.start, section.position_of(s.body.start).line))
             .collect();
         let mut used = vec![false; section.allows.len()];
+        let mut seen = std::collections::HashSet::new();
         for r in raw {
+            // The executed check and the rules may both see one problem.
+            if !seen.insert((r.rule, r.offset)) {
+                continue;
+            }
             let Some(rule) = registry::find(r.rule) else {
+                debug_assert!(false, "`{}` is not in the rule registry", r.rule);
                 continue;
             };
             if !rule.dialects.is_empty()

@@ -33,6 +33,9 @@ pub(crate) fn structural(ctx: &Context<'_>, toks: &[Token], out: &mut Vec<Raw>) 
     if !ctx.transactional {
         return;
     }
+    if ctx.dialect == Some(Dialect::Sqlite) {
+        sqlite_pragma(ctx, out);
+    }
     if is_transaction_control(ctx.text) {
         out.push(raw(
             ctx,
@@ -58,6 +61,53 @@ pub(crate) fn structural(ctx: &Context<'_>, toks: &[Token], out: &mut Vec<Raw>) 
             "`CONCURRENTLY` in a migration that runs in a transaction".to_owned(),
             "PostgreSQL refuses `CONCURRENTLY` inside a transaction block, so the migration fails",
             "put the statement in its own migration marked `-- migrate:up transaction:false` (diesel: `run_in_transaction = false`; sqlx: `-- no-transaction`)",
+        ));
+    }
+}
+
+/// Pragmas SQLite ignores (or refuses) inside a transaction, which every transactional
+/// migration runs in. `foreign_keys` is honoured by the runner (see `crate::sqlite`), except
+/// that it comes back on only after the migration.
+const NO_EFFECT_IN_TRANSACTION: &[&str] = &[
+    "journal_mode",
+    "synchronous",
+    "page_size",
+    "auto_vacuum",
+    "locking_mode",
+    "encoding",
+    "temp_store",
+];
+
+fn sqlite_pragma(ctx: &Context<'_>, out: &mut Vec<Raw>) {
+    let Some(p) = crate::sqlite::pragma(ctx.text) else {
+        return;
+    };
+    if p.value.is_none() {
+        return;
+    }
+    if NO_EFFECT_IN_TRANSACTION.contains(&p.name.as_str()) {
+        out.push(raw(
+            ctx,
+            "sqlite-pragma-in-transaction",
+            0,
+            format!("`PRAGMA {}` has no effect inside the run's transaction", p.name),
+            "SQLite ignores this pragma inside a transaction (or refuses it), and the runner runs every transactional migration in one",
+            "set it in the application's connection options, or move it into a migration marked `-- migrate:up transaction:false`",
+        ));
+    }
+    let turns_on =
+        p.name == "foreign_keys" && !p.value.as_deref().is_some_and(crate::sqlite::is_off);
+    let sql_follows = crate::split::split(ctx.after, Dialect::Sqlite)
+        .sql()
+        .any(|s| crate::sqlite::pragma(s.text(ctx.after)).is_none());
+    if turns_on && ctx.foreign_keys_off && sql_follows {
+        out.push(raw(
+            ctx,
+            "sqlite-pragma-in-transaction",
+            0,
+            "`PRAGMA foreign_keys = ON` before the end of a migration that turned enforcement off".to_owned(),
+            "the migration runs in one transaction with enforcement off, and SQLite cannot turn it back on inside it: the statements after this line run unchecked",
+            "put the statements that need enforcement in the next migration; the runner turns foreign keys back on after this one commits",
         ));
     }
 }

@@ -1,6 +1,6 @@
-//! Syntax, per dialect, behind one interface: PostgreSQL through an exact parser, SQLite by
-//! executing the migrations in an in-memory database, MySQL through lexical checks and a list
-//! of PostgreSQL-only and SQLite-only syntax.
+//! Syntax, per dialect: PostgreSQL through an exact parser, MySQL through lexical checks and a
+//! list of PostgreSQL-only and SQLite-only syntax. SQLite is checked by executing the
+//! migrations, in [`super::sqlite`].
 
 use crate::Dialect;
 use crate::split::{LexicalIssue, split};
@@ -10,15 +10,19 @@ use super::tokens::{Tok, tokens};
 /// A syntax problem at a byte offset of the checked text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SyntaxProblem {
+    /// `syntax-error`, or the rule of a statement the server refuses for another reason
+    /// (`concurrent-in-transaction`, `foreign-key-check`).
+    pub(crate) rule: &'static str,
     pub(crate) offset: usize,
     pub(crate) message: String,
     pub(crate) fix: String,
 }
 
-fn lexical(issues: Vec<LexicalIssue>) -> Vec<SyntaxProblem> {
+pub(crate) fn lexical(issues: Vec<LexicalIssue>) -> Vec<SyntaxProblem> {
     issues
         .into_iter()
         .map(|i| SyntaxProblem {
+            rule: "syntax-error",
             offset: i.offset,
             message: i.kind.describe(),
             fix: "close it; the rest of the file is read as part of it".to_owned(),
@@ -34,6 +38,7 @@ pub(crate) fn postgres(sql: &str) -> Vec<SyntaxProblem> {
         .errors()
         .iter()
         .map(|e| SyntaxProblem {
+            rule: "syntax-error",
             offset: usize::from(e.range().start()).min(sql.len()),
             message: format!("PostgreSQL syntax error: {}", e.message()),
             fix: "fix the statement; the migration would fail on PostgreSQL".to_owned(),
@@ -181,6 +186,7 @@ pub(crate) fn mysql(sql: &str) -> Vec<SyntaxProblem> {
         }
         if let Some((offset, message, fix)) = found {
             out.push(SyntaxProblem {
+                rule: "syntax-error",
                 offset: s.body.start + offset,
                 message,
                 fix,
@@ -188,126 +194,6 @@ pub(crate) fn mysql(sql: &str) -> Vec<SyntaxProblem> {
         }
     }
     out
-}
-
-/// SQLite: the migrations executed in order in one in-memory database, so unknown tables and
-/// columns fail too.
-pub(crate) struct SqliteRunner {
-    conn: Option<rusqlite::Connection>,
-    functions: Vec<String>,
-}
-
-impl std::fmt::Debug for SqliteRunner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteRunner").finish_non_exhaustive()
-    }
-}
-
-impl SqliteRunner {
-    /// An in-memory database with the application's functions (declared in config) registered
-    /// as stubs.
-    pub(crate) fn new(functions: &[String]) -> SqliteRunner {
-        let conn = rusqlite::Connection::open_in_memory().ok();
-        if let Some(conn) = &conn {
-            for name in functions {
-                let _ = conn.create_scalar_function(
-                    name.as_str(),
-                    -1,
-                    rusqlite::functions::FunctionFlags::SQLITE_UTF8,
-                    |_| Ok(rusqlite::types::Value::Null),
-                );
-            }
-        }
-        SqliteRunner {
-            conn,
-            functions: functions.to_vec(),
-        }
-    }
-
-    /// Runs an up section; the statements stay applied for the migrations after it.
-    pub(crate) fn up(&self, sql: &str) -> Vec<SyntaxProblem> {
-        self.run(sql)
-    }
-
-    /// Runs a down section right after its up, inside a savepoint that is rolled back, so the
-    /// schema stays as the up left it. Sections that cannot run in a transaction (`VACUUM`)
-    /// are checked with `sqlite3_prepare` only.
-    pub(crate) fn down(&self, sql: &str, transactional: bool) -> Vec<SyntaxProblem> {
-        let Some(conn) = &self.conn else {
-            return Vec::new();
-        };
-        if !transactional {
-            return self.prepare_only(sql);
-        }
-        if conn.execute_batch("SAVEPOINT migrate_check_down").is_err() {
-            return Vec::new();
-        }
-        let problems = self.run(sql);
-        let _ = conn.execute_batch("ROLLBACK TO migrate_check_down; RELEASE migrate_check_down");
-        problems
-    }
-
-    fn run(&self, sql: &str) -> Vec<SyntaxProblem> {
-        let Some(conn) = &self.conn else {
-            return Vec::new();
-        };
-        let split = split(sql, Dialect::Sqlite);
-        let mut out = lexical(split.issues.clone());
-        if !out.is_empty() {
-            return out;
-        }
-        for s in split.sql() {
-            if let Err(e) = conn.execute_batch(s.text(sql)) {
-                out.push(self.problem(s.body.start + error_offset(&e), &e));
-                // Later statements would only fail because of this one.
-                break;
-            }
-        }
-        out
-    }
-
-    fn prepare_only(&self, sql: &str) -> Vec<SyntaxProblem> {
-        let Some(conn) = &self.conn else {
-            return Vec::new();
-        };
-        let split = split(sql, Dialect::Sqlite);
-        let mut out = lexical(split.issues.clone());
-        for s in split.sql() {
-            if let Err(e) = conn.prepare(s.text(sql)) {
-                out.push(self.problem(s.body.start + error_offset(&e), &e));
-                break;
-            }
-        }
-        out
-    }
-
-    fn problem(&self, offset: usize, e: &rusqlite::Error) -> SyntaxProblem {
-        let text = match e {
-            rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
-            rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
-            other => other.to_string(),
-        };
-        let fix = match text.strip_prefix("no such function: ") {
-            Some(name) if !self.functions.iter().any(|f| f.eq_ignore_ascii_case(name)) => format!(
-                "SQLite has no function `{name}`; if the application registers it on its connections, declare it with `sqlite-functions = [\"{name}\"]` in [package.metadata.migrate.lint]"
-            ),
-            _ => "fix the statement; SQLite rejected it when the migrations were run in order in an in-memory database".to_owned(),
-        };
-        SyntaxProblem {
-            offset,
-            message: format!("SQLite: {text}"),
-            fix,
-        }
-    }
-}
-
-/// Where in the statement SQLite says a syntax error is; 0 (the statement's start) when it
-/// does not say.
-fn error_offset(e: &rusqlite::Error) -> usize {
-    match e {
-        rusqlite::Error::SqlInputError { offset, .. } => usize::try_from(*offset).unwrap_or(0),
-        _ => 0,
-    }
 }
 
 #[cfg(test)]
@@ -331,31 +217,6 @@ mod tests {
                 p[0].offset
             ),
             1
-        );
-    }
-
-    #[test]
-    fn sqlite_runs_in_order_and_catches_unknown_columns() {
-        let r = SqliteRunner::new(&[]);
-        assert!(
-            r.up("CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT);")
-                .is_empty()
-        );
-        let p = r.up("INSERT INTO a (id, nope) VALUES (1, 2);");
-        assert_eq!(p.len(), 1);
-        assert!(p[0].message.contains("nope"), "{}", p[0].message);
-        let p = r.down("alter table a drop index name_uniq_idx;", true);
-        assert_eq!(p.len(), 1);
-        assert!(
-            r.up("SELECT name FROM a;").is_empty(),
-            "the down was rolled back"
-        );
-        let p = r.up("SELECT my_fn(1);");
-        assert!(p[0].fix.contains("sqlite-functions"), "{}", p[0].fix);
-        assert!(
-            SqliteRunner::new(&["my_fn".into()])
-                .up("SELECT my_fn(1);")
-                .is_empty()
         );
     }
 

@@ -21,192 +21,192 @@ fn malformed_folders_fail_the_build() {
 
 // Every folder of the corpus, in its dialect (H2 is none of the three: no dialect).
 static F00: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/rust-lang__crates-io/migrations",
+    "../tests/corpus/rust-lang__crates-io/migrations",
     dialect = "postgres"
 );
 static F01: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/rust-lang__docs-rs/crates/lib/docs_rs_database/migrations",
+    "../tests/corpus/rust-lang__docs-rs/crates/lib/docs_rs_database/migrations",
     dialect = "postgres"
 );
 static F02: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/atuinsh__atuin/crates/atuin-server-postgres/migrations",
+    "../tests/corpus/atuinsh__atuin/crates/atuin-server-postgres/migrations",
     dialect = "postgres"
 );
 static F03: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/atuinsh__atuin/crates/atuin-server-sqlite/migrations",
+    "../tests/corpus/atuinsh__atuin/crates/atuin-server-sqlite/migrations",
     dialect = "sqlite"
 );
 static F04: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/atuinsh__atuin/crates/atuin-client/migrations",
+    "../tests/corpus/atuinsh__atuin/crates/atuin-client/migrations",
     dialect = "sqlite"
 );
 static F05: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/atuinsh__atuin/crates/atuin-client/meta-migrations",
+    "../tests/corpus/atuinsh__atuin/crates/atuin-client/meta-migrations",
     dialect = "sqlite"
 );
 static F06: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/atuinsh__atuin/crates/atuin-client/record-migrations",
+    "../tests/corpus/atuinsh__atuin/crates/atuin-client/record-migrations",
     dialect = "sqlite"
 );
 static F07: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/atuinsh__atuin/crates/atuin-kv/migrations",
+    "../tests/corpus/atuinsh__atuin/crates/atuin-kv/migrations",
     dialect = "sqlite"
 );
 static F08: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/atuinsh__atuin/crates/atuin-scripts/migrations",
+    "../tests/corpus/atuinsh__atuin/crates/atuin-scripts/migrations",
     dialect = "sqlite"
 );
 static F09: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/atuinsh__atuin/crates/atuin-ai/migrations",
+    "../tests/corpus/atuinsh__atuin/crates/atuin-ai/migrations",
     dialect = "sqlite"
 );
 static F10: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/umami-software__umami/db/mysql/migrations",
+    "../tests/corpus/umami-software__umami/db/mysql/migrations",
     dialect = "mysql"
 );
 static F11: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/umami-software__umami/db/postgresql/migrations",
+    "../tests/corpus/umami-software__umami/db/postgresql/migrations",
     dialect = "postgres"
 );
 static F12: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/authelia__authelia/internal/storage/migrations/mysql",
+    "../tests/corpus/authelia__authelia/internal/storage/migrations/mysql",
     dialect = "mysql"
 );
 static F13: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/authelia__authelia/internal/storage/migrations/postgres",
+    "../tests/corpus/authelia__authelia/internal/storage/migrations/postgres",
     dialect = "postgres"
 );
 static F14: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/authelia__authelia/internal/storage/migrations/sqlite",
+    "../tests/corpus/authelia__authelia/internal/storage/migrations/sqlite",
     dialect = "sqlite"
 );
 static F15: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/eclipse-hawkbit__hawkbit/hawkbit-repository/hawkbit-repository-jpa-flyway/src/main/resources/db/migration/MYSQL",
+    "../tests/corpus/eclipse-hawkbit__hawkbit/hawkbit-repository/hawkbit-repository-jpa-flyway/src/main/resources/db/migration/MYSQL",
     dialect = "mysql"
 );
 static F16: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/eclipse-hawkbit__hawkbit/hawkbit-repository/hawkbit-repository-jpa-flyway/src/main/resources/db/migration/POSTGRESQL",
+    "../tests/corpus/eclipse-hawkbit__hawkbit/hawkbit-repository/hawkbit-repository-jpa-flyway/src/main/resources/db/migration/POSTGRESQL",
     dialect = "postgres"
 );
 static F17: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/eclipse-hawkbit__hawkbit/hawkbit-repository/hawkbit-repository-jpa-flyway/src/main/resources/db/migration/H2"
+    "../tests/corpus/eclipse-hawkbit__hawkbit/hawkbit-repository/hawkbit-repository-jpa-flyway/src/main/resources/db/migration/H2"
 );
 static F18: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/examples/postgres/multi-database/accounts/migrations",
+    "../tests/corpus/sqlx-fixtures/examples/postgres/multi-database/accounts/migrations",
     dialect = "postgres"
 );
 static F19: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/examples/postgres/multi-database/payments/migrations",
+    "../tests/corpus/sqlx-fixtures/examples/postgres/multi-database/payments/migrations",
     dialect = "postgres"
 );
 static F20: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/examples/postgres/multi-database/src/migrations",
+    "../tests/corpus/sqlx-fixtures/examples/postgres/multi-database/src/migrations",
     dialect = "postgres"
 );
 static F21: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/examples/postgres/multi-tenant/accounts/migrations",
+    "../tests/corpus/sqlx-fixtures/examples/postgres/multi-tenant/accounts/migrations",
     dialect = "postgres"
 );
 static F22: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/examples/postgres/multi-tenant/payments/migrations",
+    "../tests/corpus/sqlx-fixtures/examples/postgres/multi-tenant/payments/migrations",
     dialect = "postgres"
 );
 static F23: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/examples/postgres/multi-tenant/src/migrations",
+    "../tests/corpus/sqlx-fixtures/examples/postgres/multi-tenant/src/migrations",
     dialect = "postgres"
 );
 static F24: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/sqlx-cli/tests/migrations_reversible",
+    "../tests/corpus/sqlx-fixtures/sqlx-cli/tests/migrations_reversible",
     dialect = "sqlite"
 );
 static F25: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/sqlx-cli/tests/ignored-chars/LF",
+    "../tests/corpus/sqlx-fixtures/sqlx-cli/tests/ignored-chars/LF",
     dialect = "sqlite"
 );
 static F26: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/migrate/migrations_reversible",
+    "../tests/corpus/sqlx-fixtures/tests/migrate/migrations_reversible",
     dialect = "postgres"
 );
 static F27: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/migrate/migrations_simple",
+    "../tests/corpus/sqlx-fixtures/tests/migrate/migrations_simple",
     dialect = "postgres"
 );
 static F28: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/mysql/migrations",
+    "../tests/corpus/sqlx-fixtures/tests/mysql/migrations",
     dialect = "mysql"
 );
 static F29: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/mysql/migrations_reversible",
+    "../tests/corpus/sqlx-fixtures/tests/mysql/migrations_reversible",
     dialect = "mysql"
 );
 static F30: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/mysql/migrations_simple",
+    "../tests/corpus/sqlx-fixtures/tests/mysql/migrations_simple",
     dialect = "mysql"
 );
 static F31: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/postgres/migrations",
+    "../tests/corpus/sqlx-fixtures/tests/postgres/migrations",
     dialect = "postgres"
 );
 static F32: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/postgres/migrations_no_tx",
+    "../tests/corpus/sqlx-fixtures/tests/postgres/migrations_no_tx",
     dialect = "postgres"
 );
 static F33: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/postgres/migrations_reversible",
+    "../tests/corpus/sqlx-fixtures/tests/postgres/migrations_reversible",
     dialect = "postgres"
 );
 static F34: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/postgres/migrations_simple",
+    "../tests/corpus/sqlx-fixtures/tests/postgres/migrations_simple",
     dialect = "postgres"
 );
 static F35: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/sqlite/migrations",
+    "../tests/corpus/sqlx-fixtures/tests/sqlite/migrations",
     dialect = "sqlite"
 );
 static F36: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/sqlite/migrations_no_tx",
+    "../tests/corpus/sqlx-fixtures/tests/sqlite/migrations_no_tx",
     dialect = "sqlite"
 );
 static F37: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/sqlite/migrations_no_tx_reversible",
+    "../tests/corpus/sqlx-fixtures/tests/sqlite/migrations_no_tx_reversible",
     dialect = "sqlite"
 );
 static F38: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/sqlite/migrations_reversible",
+    "../tests/corpus/sqlx-fixtures/tests/sqlite/migrations_reversible",
     dialect = "sqlite"
 );
 static F39: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/sqlx-fixtures/tests/sqlite/migrations_simple",
+    "../tests/corpus/sqlx-fixtures/tests/sqlite/migrations_simple",
     dialect = "sqlite"
 );
 static F40: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/refinery-fixtures/examples/migrations",
+    "../tests/corpus/refinery-fixtures/examples/migrations",
     dialect = "sqlite"
 );
 static F41: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/refinery-fixtures/refinery/tests/migrations",
+    "../tests/corpus/refinery-fixtures/refinery/tests/migrations",
     dialect = "sqlite"
 );
 static F42: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/refinery-fixtures/refinery/tests/migrations_broken",
+    "../tests/corpus/refinery-fixtures/refinery/tests/migrations_broken",
     dialect = "sqlite"
 );
 static F43: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/refinery-fixtures/refinery/tests/migrations_int8",
+    "../tests/corpus/refinery-fixtures/refinery/tests/migrations_int8",
     dialect = "sqlite"
 );
 static F44: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/refinery-fixtures/refinery/tests/migrations_missing",
+    "../tests/corpus/refinery-fixtures/refinery/tests/migrations_missing",
     dialect = "sqlite"
 );
 static F45: Migrator = migrate_runtime::embed_migrations!(
-    "../../shared/corpus/refinery-fixtures/refinery/tests/migrations_unversioned",
+    "../tests/corpus/refinery-fixtures/refinery/tests/migrations_unversioned",
     dialect = "sqlite"
 );
 
 fn same_as_disk(embedded: &Migrator, rel: &str, dialect: Option<Dialect>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpus")
+        .join("../tests/corpus")
         .join(rel);
     let mut config = Config::default();
     config.dialect = dialect;
@@ -241,7 +241,7 @@ fn same_as_disk(embedded: &Migrator, rel: &str, dialect: Option<Dialect>) {
 
 #[test]
 fn corpus_folders_embed_what_the_core_reads() {
-    // The corpus is read at compile time: without ../shared/corpus this test does not build.
+    // The vendored corpus (tests/corpus) is read at compile time.
     let folders: &[(&Migrator, &str, Option<Dialect>)] = &[
         (
             &F00,

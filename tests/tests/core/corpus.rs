@@ -420,7 +420,7 @@ pub(crate) fn folder_config(dialect: Dialect, allow_empty: bool) -> Config {
 
 #[test]
 fn every_folder_loads_with_the_expected_counts() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let mut failures = Vec::new();
     for &(folder, dialect, count, downs, outside, warnings, allow_empty) in FOLDERS {
         let set = match load(&root.join(folder), &folder_config(dialect, allow_empty)) {
@@ -458,7 +458,7 @@ fn every_folder_loads_with_the_expected_counts() {
 
 #[test]
 fn empty_up_files_fail_by_default() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let dir = root.join("rust-lang__docs-rs/crates/lib/docs_rs_database/migrations");
     let err = load(&dir, &config(Some(Dialect::Postgres))).expect_err("empty ups are denied");
     let empty: Vec<_> = err.errors().map(|d| d.kind.code()).collect();
@@ -471,7 +471,7 @@ fn empty_up_files_fail_by_default() {
 
 #[test]
 fn crates_io_reads_diesel_folders_exactly() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let set = load(
         &root.join("rust-lang__crates-io/migrations"),
         &config(Some(Dialect::Postgres)),
@@ -523,7 +523,7 @@ fn crates_io_reads_diesel_folders_exactly() {
 
 #[test]
 fn flyway_multi_part_versions_sort_numerically() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let set = load(&root.join(HAWKBIT_MYSQL), &config(Some(Dialect::Mysql))).expect("loads");
     let position = |text: &str| set.migrations.iter().position(|m| m.version_text == text);
     let (Some(nine), Some(ten)) = (position("1_12_9"), position("1_12_10")) else {
@@ -542,7 +542,7 @@ fn flyway_multi_part_versions_sort_numerically() {
 
 #[test]
 fn a_parent_of_several_dialect_folders_reports_duplicate_versions() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let err = load(&root.join(HAWKBIT), &config(None)).expect_err("three dialects in one tree");
     assert!(err.errors().all(|d| d.kind.code() == "duplicate-version"));
     // One error for every file past the first of each version.
@@ -559,7 +559,7 @@ fn a_parent_of_several_dialect_folders_reports_duplicate_versions() {
 
 #[test]
 fn authelia_pairs_with_a_v_prefix() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let dir = root.join("authelia__authelia/internal/storage/migrations/postgres");
     let set = load(&dir, &folder_config(Dialect::Postgres, true)).expect("loads");
     let first = &set.migrations[0];
@@ -578,7 +578,7 @@ fn authelia_pairs_with_a_v_prefix() {
 
 #[test]
 fn refinery_unversioned_and_nested_folders() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let set = load(
         &root.join("refinery-fixtures/refinery/tests/migrations_int8"),
         &config(None),
@@ -604,7 +604,7 @@ fn refinery_unversioned_and_nested_folders() {
 
 #[test]
 fn sqlx_no_transaction_is_kept_per_direction() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let set = load(
         &root.join("sqlx-fixtures/tests/sqlite/migrations_no_tx_reversible"),
         &config(Some(Dialect::Sqlite)),

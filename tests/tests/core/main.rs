@@ -5,6 +5,7 @@ mod checksums;
 mod corpus;
 mod malformed;
 mod props;
+mod rules_doc;
 mod split;
 mod support;
 mod syntax;

@@ -213,7 +213,7 @@ fn sqlite_invalid_statements_are_rejected_where_they_break() {
             ("CREATE TABLE t AS SELECT nope FROM base;", 3, 26),
             ("INSERT INTO base (id) SELECT id FROM missing;", 3, 1),
             ("UPDATE base SET name = (SELECT nope FROM base);", 3, 32),
-            ("COMMIT;", 3, 1),
+            ("DROP VIEW nosuch;", 3, 1),
             ("RELEASE nosuch;", 3, 1),
             ("SELECT * FROM base WHERE;", 3, 1),
             ("ALTER TABLE base RENAME TO base;", 3, 1),

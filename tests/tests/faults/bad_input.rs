@@ -390,7 +390,9 @@ async fn disk_full_sqlite() {
                 Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_owned(),
                 Err(e) => e.to_string(),
             };
-            println!("skipped: cannot mount a small tmpfs to fill ({why}); this needs root");
+            migrate_tests::skip(&format!(
+                "cannot mount a small tmpfs to fill ({why}); this needs root"
+            ));
             let _ = std::fs::remove_dir(&mount);
             return;
         }

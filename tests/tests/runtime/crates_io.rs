@@ -1,5 +1,5 @@
 //! The registry web app's 285 diesel migrations on PostgreSQL: all apply in one run, and a full
-//! revert stops exactly at the two down files the corpus README names as broken.
+//! revert stops exactly at the two down files tests/corpus/README.md names as broken.
 
 use std::path::Path;
 
@@ -8,19 +8,8 @@ use migrate_runtime::{Error, FailedState, Migrator, State, Version};
 use migrate_tests::TestDb;
 use sqlx::postgres::PgPoolOptions;
 
-fn corpus_dir() -> Option<std::path::PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpus/rust-lang__crates-io/migrations");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the corpus is missing at {}",
-        dir.display()
-    );
-    println!("skipped: no corpus at {}", dir.display());
-    None
+fn corpus_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/rust-lang__crates-io/migrations")
 }
 
 fn expect_failure(err: &Error, version: &str, file_end: &str, expected: FailedState) -> String {
@@ -41,7 +30,7 @@ fn expect_failure(err: &Error, version: &str, file_end: &str, expected: FailedSt
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn applies_all_and_reverts_until_the_broken_downs() {
-    let Some(dir) = corpus_dir() else { return };
+    let dir = corpus_dir();
     let Some(db) = TestDb::create(Dialect::Postgres).await else {
         return;
     };
