@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Applies 1,000 generated migrations (a table, an index and a column each) on PostgreSQL,
 # MariaDB and SQLite with cargo-migrate, sqlx-cli, dbmate and the raw client, side by side, and
-# prints each tool's median time as a ratio to the raw client's.
+# prints each tool's median time as a ratio to the raw client's; then the cold `cargo migrate
+# check` of the same folder as a ratio to cargo-migrate's apply.
 #
 #   bash bench/apply.sh [migrations] [runs]        (DIALECTS="sqlite" to run one)
 #
@@ -115,5 +116,16 @@ for dialect in ${DIALECTS:-postgres sqlite mysql}; do
         ratio=$(awk -v t="${times[$tool]}" -v r="$raw" 'BEGIN {printf "%.2f", t / r}')
         printf '%-9s %-7s %7s ms  %s×\n' "$dialect" "$tool" "${times[$tool]}" "$ratio"
     done
+    # The cold check of the same folder (what a build without a cached check costs), as a
+    # ratio to cargo-migrate's own apply of it. A finding at deny level fails the bench.
+    checks=()
+    for _ in $(seq 1 "$RUNS"); do
+        start=$(now_ms)
+        "$OURS" migrate --dir "$dir" --dialect "$dialect" -q check >/dev/null
+        checks+=($(( $(now_ms) - start )))
+    done
+    check=$(printf '%s\n' "${checks[@]}" | median)
+    ratio=$(awk -v t="$check" -v r="${times[ours]}" 'BEGIN {printf "%.2f", t / r}')
+    printf '%-9s %-7s %7s ms  %s×\n' "$dialect" check "$check" "$ratio"
     unset times samples
 done

@@ -6,7 +6,7 @@ use migrate_core::{Config, Dialect, MigrationSet, TableName};
 
 use crate::cli::Global;
 use crate::failure::Failure;
-use crate::output::{mask_url, register_url};
+use crate::output::mask_url;
 
 /// The package (or, with `--dir`, the bare folder) a command works on.
 #[derive(Debug, Clone)]
@@ -250,7 +250,6 @@ impl Database {
                 }
             }
         };
-        register_url(&url);
         let dialect = match Dialect::from_url(&url) {
             Some(d) => d,
             None => {

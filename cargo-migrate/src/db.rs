@@ -130,26 +130,6 @@ impl Pool {
     }
 }
 
-/// The database name of a server URL, and the URL of the server's maintenance database.
-fn split_database(url: &str, maintenance: &str) -> Option<(String, String)> {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let after_scheme = base.find("://")? + 3;
-    let slash = base[after_scheme..].find('/')? + after_scheme;
-    let name = base[slash + 1..].to_owned();
-    if name.is_empty() {
-        return None;
-    }
-    let mut admin = format!("{}/{maintenance}", &base[..slash]);
-    if let Some(q) = query {
-        admin.push('?');
-        admin.push_str(q);
-    }
-    Some((name, admin))
-}
-
 /// The file of a SQLite URL.
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
@@ -159,116 +139,127 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
-/// Creates the database of the URL; `Ok(false)` when it already exists.
-pub(crate) async fn create(db: &Database) -> Result<bool, Failure> {
+/// Whether the database of the URL exists, asked through sqlx's `MigrateDatabase` (the server's
+/// catalogue, or the SQLite file).
+async fn exists(db: &Database) -> Result<bool, sqlx::Error> {
+    use sqlx::migrate::MigrateDatabase;
     match db.dialect {
-        Dialect::Sqlite => {
-            let Some(file) = sqlite_file(&db.url) else {
-                return Ok(false);
-            };
-            if file.exists() {
-                return Ok(false);
-            }
-            let pool = Pool::connect(db).await?;
-            pool.close().await;
-            Ok(true)
-        }
-        Dialect::Postgres | Dialect::Mysql => {
-            let (name, admin, exists_sql) = server(db)?;
-            let pool = Pool::connect(&admin).await?;
-            let quoted = quote(db.dialect, &name);
-            let result: Result<bool, sqlx::Error> = async {
-                let count: i64 = with_pool!(&pool, p => sqlx::query_scalar(exists_sql).bind(&name).fetch_one(p).await?);
-                if count > 0 {
-                    return Ok(false);
-                }
-                let sql = sqlx::AssertSqlSafe(format!("CREATE DATABASE {quoted}"));
-                with_pool!(&pool, p => sqlx::raw_sql(sql).execute(p).await.map(|_| ()))?;
-                Ok(true)
-            }
-            .await;
-            pool.close().await;
-            result.map_err(|e| {
-                Failure::database(format!("creating the database `{name}` on {} failed; check that the user may create databases", db.shown())).caused_by(&e)
-            })
-        }
+        Dialect::Postgres => sqlx::Postgres::database_exists(&db.url).await,
+        Dialect::Mysql => sqlx::MySql::database_exists(&db.url).await,
+        Dialect::Sqlite => sqlx::Sqlite::database_exists(&db.url).await,
     }
 }
 
-/// Drops the database of the URL; `Ok(false)` when it did not exist.
-pub(crate) async fn drop(db: &Database) -> Result<bool, Failure> {
-    match db.dialect {
-        Dialect::Sqlite => {
-            let Some(file) = sqlite_file(&db.url) else {
-                return Ok(false);
-            };
-            if !file.exists() {
-                return Ok(false);
-            }
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut path = file.clone().into_os_string();
-                path.push(suffix);
-                let _ = std::fs::remove_file(path);
-            }
-            Ok(true)
-        }
-        Dialect::Postgres | Dialect::Mysql => {
-            let (name, admin, exists_sql) = server(db)?;
-            let pool = Pool::connect(&admin).await?;
-            let quoted = quote(db.dialect, &name);
-            let drop_sql = match db.dialect {
-                Dialect::Postgres => format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
-                _ => format!("DROP DATABASE IF EXISTS {quoted}"),
-            };
-            let result: Result<bool, sqlx::Error> = async {
-                let count: i64 = with_pool!(&pool, p => sqlx::query_scalar(exists_sql).bind(&name).fetch_one(p).await?);
-                let sql = sqlx::AssertSqlSafe(drop_sql);
-                with_pool!(&pool, p => sqlx::raw_sql(sql).execute(p).await.map(|_| ()))?;
-                Ok(count > 0)
-            }
-            .await;
-            pool.close().await;
-            result.map_err(|e| {
-                Failure::database(format!("dropping the database `{name}` on {} failed; check that the user may drop it and nothing else needs it", db.shown())).caused_by(&e)
-            })
-        }
-    }
-}
-
-/// The database's name, the server's maintenance database, and the query that tells whether
-/// the database exists.
-fn server(db: &Database) -> Result<(String, Database, &'static str), Failure> {
-    let (name, admin_url) = server_parts(db)?;
-    let admin = Database {
-        url: admin_url,
-        dialect: db.dialect,
-        source: db.source,
-    };
-    let exists_sql = match db.dialect {
-        Dialect::Postgres => "SELECT count(*) FROM pg_database WHERE datname = $1",
-        _ => "SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?",
-    };
-    Ok((name, admin, exists_sql))
-}
-
-fn server_parts(db: &Database) -> Result<(String, String), Failure> {
-    let maintenance = match db.dialect {
-        Dialect::Postgres => "postgres",
-        _ => "",
-    };
-    split_database(&db.url, maintenance).ok_or_else(|| {
-        Failure::usage(format!(
+/// The name of the database a server URL points at.
+fn database_name(db: &Database) -> Result<String, Failure> {
+    let name = url::Url::parse(&db.url)
+        .ok()
+        .map(|u| u.path().trim_start_matches('/').to_owned())
+        .filter(|n| !n.is_empty());
+    let Some(name) = name else {
+        return Err(Failure::usage(format!(
             "the URL {} names no database; add `/<database>` to it",
             db.shown()
+        )));
+    };
+    // sqlx writes a MySQL database name between backticks without escaping them.
+    if db.dialect == Dialect::Mysql && name.contains('`') {
+        return Err(Failure::usage(format!(
+            "the database name in {} contains a backtick, which cargo migrate cannot create or drop; rename it",
+            db.shown()
+        )));
+    }
+    Ok(name)
+}
+
+/// Creates the database of the URL through sqlx's `MigrateDatabase`; `Ok(false)` when it
+/// already exists.
+pub(crate) async fn create(db: &Database) -> Result<bool, Failure> {
+    use sqlx::migrate::MigrateDatabase;
+    if db.dialect == Dialect::Sqlite && sqlite_file(&db.url).is_none() {
+        return Ok(false);
+    }
+    let name = match db.dialect {
+        Dialect::Sqlite => db.shown(),
+        _ => database_name(db)?,
+    };
+    let result: Result<bool, sqlx::Error> = async {
+        if exists(db).await? {
+            return Ok(false);
+        }
+        match db.dialect {
+            Dialect::Postgres => sqlx::Postgres::create_database(&db.url).await?,
+            Dialect::Mysql => sqlx::MySql::create_database(&db.url).await?,
+            Dialect::Sqlite => sqlx::Sqlite::create_database(&db.url).await?,
+        }
+        Ok(true)
+    }
+    .await;
+    result.map_err(|e| {
+        Failure::database(format!(
+            "creating the database `{name}` on {} failed; check that the server is running and the user may create databases",
+            db.shown()
         ))
+        .caused_by(&e)
     })
 }
 
-fn quote(dialect: Dialect, name: &str) -> String {
-    match dialect {
-        Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
-        _ => format!("\"{}\"", name.replace('"', "\"\"")),
+/// Drops the database of the URL; `Ok(false)` when it did not exist. PostgreSQL's sessions on
+/// it are ended first (`WITH (FORCE)`), as `dropdb --force` does: sqlx's own forced drop
+/// writes the name into a string literal unescaped, so that one statement is sent here.
+pub(crate) async fn drop(db: &Database) -> Result<bool, Failure> {
+    use sqlx::migrate::MigrateDatabase;
+    if db.dialect == Dialect::Sqlite && sqlite_file(&db.url).is_none() {
+        return Ok(false);
     }
+    let name = match db.dialect {
+        Dialect::Sqlite => db.shown(),
+        _ => database_name(db)?,
+    };
+    let result: Result<bool, sqlx::Error> = async {
+        if !exists(db).await? {
+            return Ok(false);
+        }
+        match db.dialect {
+            Dialect::Postgres => {
+                use sqlx::{ConnectOptions, Executor};
+                use std::str::FromStr;
+                let options = sqlx::postgres::PgConnectOptions::from_str(&db.url)?;
+                let maintenance = if name == "postgres" {
+                    "template1"
+                } else {
+                    "postgres"
+                };
+                let mut conn = options.database(maintenance).connect().await?;
+                let sql = format!(
+                    "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                    name.replace('"', "\"\"")
+                );
+                conn.execute(sqlx::AssertSqlSafe(sql)).await?;
+            }
+            Dialect::Mysql => sqlx::MySql::drop_database(&db.url).await?,
+            Dialect::Sqlite => {
+                sqlx::Sqlite::drop_database(&db.url).await?;
+                // The journal files of the dropped database go with it.
+                if let Some(file) = sqlite_file(&db.url) {
+                    for suffix in ["-wal", "-shm", "-journal"] {
+                        let mut path = file.clone().into_os_string();
+                        path.push(suffix);
+                        let _ = std::fs::remove_file(path);
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+    .await;
+    result.map_err(|e| {
+        Failure::database(format!(
+            "dropping the database `{name}` on {} failed; check that the user may drop it",
+            db.shown()
+        ))
+        .caused_by(&e)
+    })
 }
 
 #[cfg(test)]
@@ -277,18 +268,6 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(
-            split_database("postgres://u:p@h:5432/app?sslmode=disable", "postgres"),
-            Some((
-                "app".into(),
-                "postgres://u:p@h:5432/postgres?sslmode=disable".into()
-            ))
-        );
-        assert_eq!(
-            split_database("mysql://root@h/app", ""),
-            Some(("app".into(), "mysql://root@h/".into()))
-        );
-        assert_eq!(split_database("postgres://h", "postgres"), None);
         assert_eq!(
             sqlite_file("sqlite://dev.db?mode=rwc"),
             Some("dev.db".into())

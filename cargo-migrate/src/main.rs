@@ -8,6 +8,7 @@ mod context;
 mod db;
 mod failure;
 mod output;
+mod report;
 
 use std::process::ExitCode;
 

@@ -2,7 +2,6 @@
 //! and the masking of database passwords, which no line escapes.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Mutex;
 
 use clap::ValueEnum;
 
@@ -23,71 +22,51 @@ pub(crate) enum Format {
     Github,
 }
 
-/// Secrets that must never be printed: passwords of the URLs in use.
-static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// Registers the password of `url` (if any) so no output shows it.
-pub(crate) fn register_url(url: &str) {
-    if let Some(password) = password_of(url)
-        && !password.is_empty()
-        && let Ok(mut secrets) = SECRETS.lock()
-    {
-        secrets.push(password.clone());
-        let decoded = percent_decode(&password);
-        if decoded != password {
-            secrets.push(decoded);
-        }
-    }
-}
-
-fn password_of(url: &str) -> Option<String> {
-    let rest = &url[url.find("://")? + 3..];
-    let userinfo = &rest[..rest.find('@')?];
-    Some(userinfo.split_once(':')?.1.to_owned())
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(v) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// `postgres://user:***@host/db`.
+/// `postgres://user:***@host/db`: the URL with its password field masked, parsed by the `url`
+/// crate. A URL without a password, or text that is not a URL, is returned as it is.
 pub(crate) fn mask_url(url: &str) -> String {
-    match (url.find("://"), password_of(url)) {
-        (Some(scheme_end), Some(password)) if !password.is_empty() => {
-            let start = scheme_end + 3;
-            let rest = &url[start..];
-            let colon = rest.find(':').unwrap_or(0);
-            let at = rest.find('@').unwrap_or(rest.len());
-            format!("{}{}:***{}", &url[..start], &rest[..colon], &rest[at..])
-        }
-        _ => url.to_owned(),
+    match password_span(url) {
+        Some(span) => format!("{}***{}", &url[..span.start], &url[span.end..]),
+        None => url.to_owned(),
     }
 }
 
-/// Replaces every registered secret in `text`.
+/// Where the password of the URL `text` is, when it has one: the bytes between the user's `:`
+/// and the `@` before the host.
+fn password_span(text: &str) -> Option<std::ops::Range<usize>> {
+    let parsed = url::Url::parse(text).ok()?;
+    parsed.password().filter(|p| !p.is_empty())?;
+    let start = text.find("://")? + 3;
+    let authority_end = text[start..]
+        .find(['/', '?', '#'])
+        .map_or(text.len(), |i| start + i);
+    let at = start + text[start..authority_end].rfind('@')?;
+    let colon = start + text[start..at].find(':')?;
+    Some(colon + 1..at)
+}
+
+/// Masks the password field of every URL in `text`, wherever a message quotes one. Only the
+/// field is touched: the rest of the line, and any word that happens to equal the password,
+/// stay as they are.
 pub(crate) fn redact(text: &str) -> String {
-    let mut out = text.to_owned();
-    if let Ok(secrets) = SECRETS.lock() {
-        for s in secrets.iter() {
-            out = out.replace(s.as_str(), "***");
-        }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(scheme_sep) = rest.find("://") {
+        // The URL runs from its scheme to the first character no URL holds unescaped.
+        let start = rest[..scheme_sep]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |i| i + 1);
+        let end = rest[scheme_sep..]
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | ')' | ']')
+            })
+            .map_or(rest.len(), |i| scheme_sep + i);
+        let candidate = &rest[start..end];
+        out.push_str(&rest[..start]);
+        out.push_str(&mask_url(candidate));
+        rest = &rest[end..];
     }
+    out.push_str(rest);
     out
 }
 
@@ -183,17 +162,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn masks_passwords() {
+    fn masks_the_password_field_only() {
         assert_eq!(
             mask_url("postgres://app:s3cret@db:5432/x"),
             "postgres://app:***@db:5432/x"
         );
         assert_eq!(mask_url("postgres://app@db/x"), "postgres://app@db/x");
         assert_eq!(mask_url("sqlite://dev.db"), "sqlite://dev.db");
-        register_url("mysql://root:p%40ss@h/db");
         assert_eq!(
-            redact("failed for p@ss and p%40ss"),
-            "failed for *** and ***"
+            mask_url("mysql://root:p%40ss@h/db"),
+            "mysql://root:***@h/db"
+        );
+        // A common development password, and a one-letter one: only the field is masked.
+        assert_eq!(
+            redact("connected to postgres://postgres:postgres@127.0.0.1:5432/postgres as postgres"),
+            "connected to postgres://postgres:***@127.0.0.1:5432/postgres as postgres"
+        );
+        assert_eq!(
+            redact("applied 2 migrations to `mysql://a:a@localhost/app`; a database"),
+            "applied 2 migrations to `mysql://a:***@localhost/app`; a database"
+        );
+        assert_eq!(redact("no url here: a:b@c"), "no url here: a:b@c");
+        assert_eq!(
+            redact("two: postgres://u:x@h/a and mysql://v:y@h/b."),
+            "two: postgres://u:***@h/a and mysql://v:***@h/b."
         );
     }
 }

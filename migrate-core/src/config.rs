@@ -31,6 +31,17 @@ pub struct Config {
     /// What to do with a pending migration older than the newest applied one.
     pub out_of_order: Level,
     pub lint: LintConfig,
+    /// The manifest sections this config was read from, in the order they were applied (the
+    /// workspace's first, then the package's). Empty for the defaults.
+    pub sources: Vec<ConfigSource>,
+}
+
+/// A manifest section the config was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigSource {
+    pub path: PathBuf,
+    /// `package.metadata.migrate` or `workspace.metadata.migrate`.
+    pub section: &'static str,
 }
 
 impl Default for Config {
@@ -43,6 +54,7 @@ impl Default for Config {
             database_url: None,
             out_of_order: Level::Warn,
             lint: LintConfig::default(),
+            sources: Vec::new(),
         }
     }
 }
@@ -370,8 +382,12 @@ fn apply(
     table: &DeTable<'_>,
     path: &Path,
     text: &str,
-    prefix: &str,
+    prefix: &'static str,
 ) -> Result<(), ConfigError> {
+    config.sources.push(ConfigSource {
+        path: path.to_owned(),
+        section: prefix,
+    });
     let ctx = Ctx { path, text, prefix };
     for (key, value) in table.iter() {
         let name = key.get_ref().as_ref();

@@ -1,10 +1,13 @@
 //! `cargo migrate baseline --version V`: adopt a database whose schema already exists.
 
+use serde_json::json;
+
 use super::{Session, version};
 use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
 use crate::output::{Format, Output};
+use crate::report::to_json;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -20,8 +23,7 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     session.pool.close().await;
     let report = result?;
     if out.format == Format::Json {
-        let items: Vec<String> = report.recorded.iter().map(|v| format!("\"{v}\"")).collect();
-        out.data(&format!("{{\"recorded\":[{}]}}", items.join(",")));
+        out.data(&to_json(&json!({ "recorded": report.recorded })));
     } else {
         out.say(&format!(
             "recorded {} migration{} as applied, up to {v}; nothing was run",

@@ -7,6 +7,7 @@ use crate::cli::Global;
 use crate::context::Project;
 use crate::failure::{Failure, code};
 use crate::output::{Format, Output};
+use crate::report;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -56,9 +57,9 @@ pub(crate) fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Fai
             );
             text
         }
-        Format::Json => render::json(set.as_ref(), &findings, base),
-        Format::Sarif => render::sarif(&findings, ci_base),
-        Format::Github => render::github(&findings, ci_base),
+        Format::Json => report::json(set.as_ref(), &findings, base),
+        Format::Sarif => report::sarif(&findings, ci_base),
+        Format::Github => report::github(&findings, ci_base),
     };
     out.data(text.trim_end());
     let failed = set.is_none()

@@ -8,7 +8,9 @@ use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
 use crate::output::{Format, Output};
-use migrate_core::check::render::json_string;
+use serde_json::json;
+
+use crate::report::to_json;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -45,23 +47,11 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         session.pool.close().await;
         let planned = planned?;
         if out.format == Format::Json {
-            let items: Vec<String> = planned
+            let plan: Vec<_> = planned
                 .iter()
-                .map(|r| {
-                    format!(
-                        "{{\"version\":{},\"name\":{},\"sql\":{}}}",
-                        json_string(&r.version),
-                        json_string(&r.name),
-                        r.sql
-                            .as_deref()
-                            .map_or_else(|| "null".to_owned(), json_string)
-                    )
-                })
+                .map(|r| json!({ "version": r.version, "name": r.name, "sql": r.sql }))
                 .collect();
-            out.data(&format!(
-                "{{\"reverted\":[],\"plan\":[{}]}}",
-                items.join(",")
-            ));
+            out.data(&to_json(&json!({ "reverted": [], "plan": plan })));
         } else if planned.is_empty() {
             out.data("nothing to revert");
         } else {
@@ -95,7 +85,7 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     session.pool.close().await;
     let report = result?;
     if out.format == Format::Json {
-        out.data(&format!("{{\"reverted\":{}}}", ran_json(&report.reverted)));
+        out.data(&to_json(&json!({ "reverted": ran_json(&report.reverted) })));
     } else if report.reverted.is_empty() {
         out.say("nothing to revert");
     } else {

@@ -79,19 +79,11 @@ pub(crate) fn version(text: &str) -> Result<Version, Failure> {
 }
 
 /// `[{"version", "name", "duration_ms"}, …]` for `--format json`.
-pub(crate) fn ran_json(items: &[migrate_runtime::Ran]) -> String {
-    let items: Vec<String> = items
+pub(crate) fn ran_json(items: &[migrate_runtime::Ran]) -> serde_json::Value {
+    items
         .iter()
-        .map(|r| {
-            format!(
-                "{{\"version\":{},\"name\":{},\"duration_ms\":{}}}",
-                migrate_core::check::render::json_string(&r.version),
-                migrate_core::check::render::json_string(&r.name),
-                ms(r.duration)
-            )
-        })
-        .collect();
-    format!("[{}]", items.join(","))
+        .map(|r| serde_json::json!({ "version": r.version, "name": r.name, "duration_ms": ms(r.duration) }))
+        .collect()
 }
 
 /// A migration slower than this gets a warning.

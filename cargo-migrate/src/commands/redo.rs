@@ -33,11 +33,10 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     session.pool.close().await;
     let (reverted, applied) = result?;
     if out.format == Format::Json {
-        out.data(&format!(
-            "{{\"reverted\":{},\"applied\":{}}}",
-            ran_json(&reverted.reverted),
-            ran_json(&applied.applied)
-        ));
+        out.data(&crate::report::to_json(&serde_json::json!({
+            "reverted": ran_json(&reverted.reverted),
+            "applied": ran_json(&applied.applied),
+        })));
     } else {
         for r in &reverted.reverted {
             out.say(&format!(

@@ -5,7 +5,9 @@ use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
 use crate::output::{Format, Output};
-use migrate_core::check::render::json_string;
+use serde_json::json;
+
+use crate::report::to_json;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {}
@@ -16,11 +18,18 @@ pub(crate) async fn exec(global: &Global, _args: &Args, out: &Output) -> Result<
     session.pool.close().await;
     let changed = result?;
     if out.format == Format::Json {
-        let items: Vec<String> = changed
+        let repaired: Vec<_> = changed
             .iter()
-            .map(|r| format!("{{\"version\":{},\"name\":{},\"old_checksum\":\"{}\",\"new_checksum\":\"{}\"}}", json_string(&r.version), json_string(&r.name), r.old_checksum, r.new_checksum))
+            .map(|r| {
+                json!({
+                    "version": r.version,
+                    "name": r.name,
+                    "old_checksum": r.old_checksum,
+                    "new_checksum": r.new_checksum,
+                })
+            })
             .collect();
-        out.data(&format!("{{\"repaired\":[{}]}}", items.join(",")));
+        out.data(&to_json(&json!({ "repaired": repaired })));
     } else if changed.is_empty() {
         out.say(
             "every applied migration's checksum already matches its file; down SQL re-recorded",

@@ -7,7 +7,9 @@ use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
 use crate::output::{Format, Output};
-use migrate_core::check::render::json_string;
+use serde_json::json;
+
+use crate::report::to_json;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -48,18 +50,11 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
             out.warn(w);
         }
         if out.format == Format::Json {
-            let items: Vec<String> = pending
+            let items: Vec<_> = pending
                 .iter()
-                .map(|m| {
-                    format!(
-                        "{{\"version\":{},\"name\":{},\"sql\":{}}}",
-                        json_string(m.version()),
-                        json_string(m.name()),
-                        json_string(m.up_sql())
-                    )
-                })
+                .map(|m| json!({ "version": m.version(), "name": m.name(), "sql": m.up_sql() }))
                 .collect();
-            out.data(&format!("{{\"pending\":[{}]}}", items.join(",")));
+            out.data(&to_json(&json!({ "pending": items })));
         } else if pending.is_empty() {
             out.data("nothing to apply: the database is up to date");
         } else {
@@ -102,7 +97,7 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         out.warn(w);
     }
     if out.format == Format::Json {
-        out.data(&format!("{{\"applied\":{}}}", ran_json(&report.applied)));
+        out.data(&to_json(&json!({ "applied": ran_json(&report.applied) })));
     } else if report.applied.is_empty() {
         out.say("nothing to apply: the database is up to date");
     } else {

@@ -7,7 +7,9 @@ use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::{Failure, code};
 use crate::output::{Format, Output};
-use migrate_core::check::render::json_string;
+use serde_json::json;
+
+use crate::report::to_json;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -22,20 +24,19 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     session.pool.close().await;
     let rows = result?;
     if out.format == Format::Json {
-        let items: Vec<String> = rows
+        let items: Vec<_> = rows
             .iter()
             .map(|r| {
-                format!(
-                    "{{\"version\":{},\"name\":{},\"state\":\"{}\",\"applied_at\":{},\"duration_ms\":{}}}",
-                    json_string(&r.version),
-                    json_string(&r.name),
-                    r.state.as_str(),
-                    r.applied_at.as_deref().map_or_else(|| "null".to_owned(), json_string),
-                    r.duration_ms.map_or_else(|| "null".to_owned(), |d| d.to_string())
-                )
+                json!({
+                    "version": r.version,
+                    "name": r.name,
+                    "state": r.state.as_str(),
+                    "applied_at": r.applied_at,
+                    "duration_ms": r.duration_ms,
+                })
             })
             .collect();
-        out.data(&format!("{{\"migrations\":[{}]}}", items.join(",")));
+        out.data(&to_json(&json!({ "migrations": items })));
     } else if rows.is_empty() {
         out.data("no migrations");
     } else {

@@ -217,3 +217,30 @@ fn check_explain_prints_every_entry_and_refuses_an_unknown_id() {
         run.stderr
     );
 }
+
+#[test]
+fn a_common_or_one_letter_password_masks_only_the_url() {
+    let p = Package::new("mask-short", "");
+    std::fs::create_dir_all(p.path("migrations")).expect("mkdir");
+    for (url, shown) in [
+        (
+            "postgres://postgres:postgres@127.0.0.1:1/postgres",
+            "postgres://postgres:***@127.0.0.1:1/postgres",
+        ),
+        (
+            "mysql://a:a@127.0.0.1:1/app",
+            "mysql://a:***@127.0.0.1:1/app",
+        ),
+    ] {
+        let run = expect(p.run(&["--database-url", url, "status"], &[]), 1);
+        let all = run.all();
+        assert!(all.contains(shown), "{all}");
+        assert!(!all.contains(url), "{all}");
+        // Only the password field is masked: no other word became `***`.
+        assert_eq!(
+            all.matches("***").count(),
+            all.matches(shown).count(),
+            "{all}"
+        );
+    }
+}

@@ -5,6 +5,7 @@ mod support;
 mod cases;
 mod codes;
 mod help;
+mod init;
 mod newcomer;
 mod repair;
 mod sarif;

@@ -34,7 +34,7 @@ fn edits_and_new_files_trigger_a_rebuild() {
     std::fs::write(
         dir.join("Cargo.toml"),
         format!(
-            "[package]\nname = \"rebuild-probe\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[dependencies]\nmigrate-runtime = {{ path = {:?} }}\n\n[package.metadata.migrate]\ndialect = \"sqlite\"\n\n[workspace]\n",
+            "[package]\nname = \"rebuild-probe\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[dependencies]\nmigrate-runtime = {{ path = {:?}, features = [\"sqlite\"] }}\n\n[package.metadata.migrate]\ndialect = \"sqlite\"\n\n[workspace]\n",
             runtime.display().to_string()
         ),
     )

@@ -17,11 +17,11 @@ fn workspace() -> PathBuf {
 }
 
 /// Writes the application: `Cargo.toml`, `src/main.rs` embedding `migrations/`, one migration.
-fn application(edition: &str, feature: &str) -> PathBuf {
+fn application(name: &str, edition: &str, feature: &str) -> PathBuf {
     let root = workspace();
     let dir = root
         .join("target/tmp/downstream")
-        .join(format!("app-{edition}-{feature}"));
+        .join(format!("{name}-{edition}-{feature}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("src")).expect("mkdir src");
     std::fs::create_dir_all(dir.join("migrations")).expect("mkdir migrations");
@@ -92,7 +92,7 @@ fn has(packages: &[String], name: &str) -> bool {
 }
 
 fn builds(edition: &str, feature: &str) -> Vec<String> {
-    let dir = application(edition, feature);
+    let dir = application("app", edition, feature);
     cargo(&dir, &["generate-lockfile"]);
     let packages = packages(&dir);
     cargo(&dir, &["build", "--quiet"]);
@@ -118,7 +118,7 @@ fn edition_2021_and_2024_applications_build_with_sqlite_and_postgres() {
 
 #[test]
 fn a_mysql_only_application_pulls_no_sqlite() {
-    let dir = application("2024", "mysql");
+    let dir = application("app", "2024", "mysql");
     cargo(&dir, &["generate-lockfile"]);
     let mysql = packages(&dir);
     let _ = std::fs::remove_dir_all(&dir);
@@ -129,4 +129,30 @@ fn a_mysql_only_application_pulls_no_sqlite() {
             "a MySQL-only application pulls {c_library}"
         );
     }
+}
+
+#[test]
+fn a_sqlite_folder_without_the_sqlite_feature_fails_the_build_and_says_why() {
+    let dir = application("sqlite-dialect", "2024", "postgres");
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("read");
+    std::fs::write(
+        &manifest,
+        format!("{text}\n[package.metadata.migrate]\ndialect = \"sqlite\"\n"),
+    )
+    .expect("write");
+    cargo(&dir, &["generate-lockfile"]);
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["check", "--quiet"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", workspace().join("target/downstream"))
+        .output()
+        .expect("run cargo");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!out.status.success(), "the build passed:\n{stderr}");
+    assert!(
+        stderr.contains("the dialect is sqlite, but migrate-runtime's `sqlite` feature is off"),
+        "{stderr}"
+    );
 }
