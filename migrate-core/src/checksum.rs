@@ -10,6 +10,11 @@ use sha2::{Digest, Sha256};
 pub struct Checksum(pub [u8; 32]);
 
 impl Checksum {
+    /// SHA-256 of bytes as they are, with no normalisation (for cache keys, not migrations).
+    pub fn of_bytes(bytes: &[u8]) -> Checksum {
+        Checksum(Sha256::digest(bytes).into())
+    }
+
     /// The checksum of `sql`, normalised as described on the type.
     pub fn of(sql: &str) -> Checksum {
         let sql = sql.strip_prefix('\u{feff}').unwrap_or(sql);

@@ -116,10 +116,21 @@ fn dialect(args: &Args, config: &Config) -> syn::Result<Option<Dialect>> {
     .into_iter()
     .filter_map(|(on, d)| on.then_some(d))
     .collect();
-    Ok(match enabled.as_slice() {
-        [one] => Some(*one),
-        _ => None,
-    })
+    match enabled.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        several => {
+            let names: Vec<&str> = several.iter().map(|d| d.as_str()).collect();
+            Err(syn::Error::new(
+                span(args),
+                format!(
+                    "embed_migrations!: migrate-runtime is built with several backends ({}), so the folder's dialect is not known and its SQL cannot be checked; set `dialect` in [package.metadata.migrate] or pass `dialect = \"{}\"` to the macro (in a workspace, Cargo builds the macro once with the features every member asks for)",
+                    names.join(", "),
+                    names[0]
+                ),
+            ))
+        }
+    }
 }
 
 fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
@@ -164,14 +175,13 @@ fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
     // safety warnings are left to `cargo migrate check`, so builds stay quiet.
     // The check is a pure function of the files, the config and this macro's version: a
     // result that passed is cached, so a rebuild after touching other code does not pay for it.
-    let key = check_key(&set, &config);
+    let manifests = manifests(&manifest, &config);
+    let key = check_key(args, &dir, &config, &manifests);
+    let untracked = untracked_folder(manifest_dir, &dir);
     if let Some(cached) = cached_warnings(&key) {
-        return Ok(expansion(
-            &set,
-            &config,
-            manifest_dir,
-            cached.iter().map(|w| warning(w)).collect(),
-        ));
+        let mut warnings: Vec<TokenStream> = cached.iter().map(|w| warning(w)).collect();
+        warnings.extend(untracked.as_deref().map(warning));
+        return Ok(expansion(&set, &config, manifest_dir, &manifests, warnings));
     }
     let report = migrate_core::check(&set, &config);
     let mut combined: Option<syn::Error> = None;
@@ -203,12 +213,49 @@ fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
         })
         .collect();
     store_warnings(&key, &texts);
-    Ok(expansion(
-        &set,
-        &config,
-        manifest_dir,
-        texts.iter().map(|w| warning(w)).collect(),
-    ))
+    let mut warnings: Vec<TokenStream> = texts.iter().map(|w| warning(w)).collect();
+    warnings.extend(untracked.as_deref().map(warning));
+    Ok(expansion(&set, &config, manifest_dir, &manifests, warnings))
+}
+
+/// The manifests the config was read from, and the package's own (where a section may be
+/// added): the macro tracks them, so editing a lint level or the dialect re-runs it.
+fn manifests(package: &Path, config: &Config) -> Vec<PathBuf> {
+    let mut out = vec![package.to_owned()];
+    for source in &config.sources {
+        if !out.contains(&source.path) {
+            out.push(source.path.clone());
+        }
+    }
+    out
+}
+
+/// A warning when no build script makes cargo look at the folder, so a new migration file
+/// would not rebuild the crate: there is no build script (no `OUT_DIR`), or it names files to
+/// watch (`rerun-if-changed`) and not the folder. A build script that names none makes cargo
+/// watch the whole package, folder included.
+fn untracked_folder(manifest_dir: &Path, dir: &Path) -> Option<String> {
+    let relative = dir
+        .strip_prefix(manifest_dir)
+        .unwrap_or(dir)
+        .display()
+        .to_string()
+        .replace('\\', "/");
+    let line = format!("println!(\"cargo:rerun-if-changed={relative}\");");
+    if std::env::var_os("OUT_DIR").is_none() {
+        return Some(format!(
+            "embed_migrations!: this crate has no build script, so cargo does not rebuild it when a migration file is added to {relative}/ and the build keeps the old migrations; add a build.rs with `fn main() {{ {line} }}` (`cargo migrate init` writes it)"
+        ));
+    }
+    let build = std::fs::read_to_string(manifest_dir.join("build.rs")).ok()?;
+    let watches_others = build.contains("rerun-if-changed");
+    let watches_folder =
+        build.contains(&format!("rerun-if-changed={relative}")) || build.contains("build::track(");
+    (watches_others && !watches_folder).then(|| {
+        format!(
+            "embed_migrations!: build.rs tells cargo which files to watch and {relative}/ is not one of them, so a new migration file does not rebuild the crate; add `{line}` to its main"
+        )
+    })
 }
 
 /// The embedded `Migrator`, with the build-time warnings.
@@ -216,6 +263,7 @@ fn expansion(
     set: &MigrationSet,
     config: &Config,
     manifest_dir: &Path,
+    manifests: &[PathBuf],
     mut warnings: Vec<TokenStream>,
 ) -> TokenStream {
     let relative = |p: &Path| {
@@ -230,7 +278,7 @@ fn expansion(
         ));
     }
 
-    let mut tracked = Vec::new();
+    let mut tracked: Vec<PathBuf> = manifests.to_vec();
     let mut migrations = Vec::new();
     for m in &set.migrations {
         let mut files = vec![m.up.path.clone()];
@@ -293,44 +341,71 @@ fn expansion(
     }
 }
 
-/// What the check's result depends on: this macro's version, the config, and every migration's
-/// SQL, name, version, mode and path.
-fn check_key(set: &MigrationSet, config: &Config) -> String {
-    let mut text = format!("{}\n{config:?}\n", env!("MIGRATE_MACROS_BUILD_ID"));
-    for m in &set.migrations {
-        text.push_str(&format!(
-            "{}\0{}\0{:?}\0{}\0{}\0",
-            m.version,
-            m.name,
-            m.transaction(),
-            m.path.display(),
-            m.up.sql
-        ));
-        if let Some(d) = &m.down {
-            text.push_str(&format!("{:?}\0{}\0", d.transaction, d.sql));
+/// What the check's result depends on: this macro's build (and the core's), the macro's
+/// arguments, the resolved config, the bytes of every manifest it was read from, and the name
+/// and bytes of every file under the folder (directives and allow lines included).
+fn check_key(args: &Args, dir: &Path, config: &Config, manifests: &[PathBuf]) -> String {
+    let mut bytes = format!(
+        "{}\n{}\n{:?} {:?} {:?}\n{config:?}\n",
+        env!("MIGRATE_MACROS_BUILD_ID"),
+        migrate_core::check::SQLITE_EXECUTION,
+        args.dir.as_ref().map(LitStr::value),
+        args.dialect.as_ref().map(LitStr::value),
+        args.table.as_ref().map(LitStr::value),
+    )
+    .into_bytes();
+    for manifest in manifests {
+        bytes.extend(manifest.display().to_string().as_bytes());
+        bytes.push(0);
+        bytes.extend(std::fs::read(manifest).unwrap_or_default());
+        bytes.push(0);
+    }
+    let mut files = Vec::new();
+    folder_files(dir, &mut files);
+    files.sort();
+    for file in files {
+        bytes.extend(
+            file.strip_prefix(dir)
+                .unwrap_or(&file)
+                .display()
+                .to_string()
+                .as_bytes(),
+        );
+        bytes.push(0);
+        bytes.extend(std::fs::read(&file).unwrap_or_default());
+        bytes.push(0);
+    }
+    migrate_core::Checksum::of_bytes(&bytes).to_string()
+}
+
+/// Every file under `dir`, following links as the loader does.
+fn folder_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            folder_files(&path, out);
+        } else {
+            out.push(path);
         }
     }
-    for r in &set.repeatable {
-        text.push_str(&r.up.sql);
-    }
-    for w in &set.warnings {
-        text.push_str(&w.to_string());
-    }
-    migrate_core::Checksum::of(&text).to_string()
 }
 
 /// Where passing check results are kept: the crate's `OUT_DIR` when it has a build script
-/// (`cargo migrate init` writes one), else a folder under the system's temporary folder.
-fn cache_file(key: &str) -> PathBuf {
-    let dir = std::env::var_os("OUT_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("cargo-migrate-checks"));
-    dir.join(format!("migrate-check-{key}"))
+/// (`cargo migrate init` writes one), else `CARGO_TARGET_DIR` when it is set. Nowhere else:
+/// a shared folder could be written by another user. Without either, every build checks.
+fn cache_file(key: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("OUT_DIR").map(PathBuf::from).or_else(|| {
+        std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("cargo-migrate-checks"))
+    })?;
+    Some(dir.join(format!("migrate-check-{key}")))
 }
 
 /// The build-time warnings of a cached passing check, if there is one.
 fn cached_warnings(key: &str) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(cache_file(key)).ok()?;
+    let text = std::fs::read_to_string(cache_file(key)?).ok()?;
     Some(
         text.split('\u{1e}')
             .filter(|w| !w.is_empty())
@@ -341,7 +416,9 @@ fn cached_warnings(key: &str) -> Option<Vec<String>> {
 
 /// Records a passing check. Failing to write only costs the next build the check again.
 fn store_warnings(key: &str, warnings: &[String]) {
-    let path = cache_file(key);
+    let Some(path) = cache_file(key) else {
+        return;
+    };
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }

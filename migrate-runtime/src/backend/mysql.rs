@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use migrate_core::{Checksum, Dialect, TransactionMode};
+use migrate_core::{Dialect, TransactionMode};
 use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, MySql};
 
@@ -12,11 +12,12 @@ use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
 use crate::migration::Migration;
 
-/// The `GET_LOCK` name: at most 64 characters, derived from the qualified table.
-fn lock_name(table: &Table) -> String {
-    let digest = Checksum::of(&format!("cargo-migrate:{}", table.qualified())).to_string();
-    format!("cargo-migrate:{}", &digest[..32])
-}
+/// The `GET_LOCK` name, computed by the server. `GET_LOCK` names are server-wide, so the name
+/// holds the database the table lives in (the one given with the table, else the connection's
+/// own): each database on a server migrates on its own. At most 64 characters: a prefix and
+/// 32 hex digits of the SHA-256 of `cargo-migrate:<database>.<table>`. `?` binds the table's
+/// database if one was given, then its name.
+const LOCK_NAME: &str = "CONCAT('cargo-migrate:', LEFT(SHA2(CONCAT('cargo-migrate:', COALESCE(?, DATABASE(), ''), '.', ?), 256), 32))";
 
 fn is_missing_table(e: &sqlx::Error) -> bool {
     e.as_database_error()
@@ -140,12 +141,14 @@ impl Backend for MySql {
         timeout: Duration,
     ) -> Result<(), Error> {
         let seconds = timeout.as_secs_f64().max(0.001);
-        let (got,): (Option<i64>,) = sqlx::query_as("SELECT GET_LOCK(?, ?)")
-            .bind(lock_name(table))
-            .bind(seconds)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(Error::db("taking the migration lock", "call GET_LOCK"))?;
+        let (got,): (Option<i64>,) =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT GET_LOCK({LOCK_NAME}, ?)")))
+                .bind(table.schema.as_deref())
+                .bind(&table.name)
+                .bind(seconds)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(Error::db("taking the migration lock", "call GET_LOCK"))?;
         match got {
             Some(1) => Ok(()),
             _ => Err(Error::LockTimeout {
@@ -158,8 +161,9 @@ impl Backend for MySql {
     async fn unlock(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {
         // The last migration's deferred flip, before another process may read the history.
         let flipped = flip_pending(conn, table).await;
-        sqlx::query("SELECT RELEASE_LOCK(?)")
-            .bind(lock_name(table))
+        sqlx::query(AssertSqlSafe(format!("SELECT RELEASE_LOCK({LOCK_NAME})")))
+            .bind(table.schema.as_deref())
+            .bind(&table.name)
             .execute(&mut *conn)
             .await
             .map_err(Error::db(

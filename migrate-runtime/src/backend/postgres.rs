@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use migrate_core::{Checksum, Dialect, TransactionMode};
+use migrate_core::{Dialect, TransactionMode};
 use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, Postgres};
 
@@ -21,13 +21,15 @@ fn opt_lit(s: Option<&str>) -> String {
     s.map_or_else(|| "NULL".to_owned(), lit)
 }
 
-/// The advisory lock key: the first 8 bytes of SHA-256 over the schema-qualified table.
-fn lock_key(table: &Table) -> i64 {
-    let digest = Checksum::of(&format!("cargo-migrate:{}", table.qualified())).0;
-    let mut key = [0u8; 8];
-    key.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(key)
-}
+/// The advisory lock key, computed by the server from the schema the table really lives in:
+/// an existing table's own schema (found through `search_path` when the name is not
+/// qualified), else the schema it will be created in. So `_migrations` and
+/// `public._migrations` are one lock, and tenants in different schemas do not wait for each
+/// other. The key is the first 64 bits of the MD5 of `cargo-migrate:<schema>.<table>`; `$1` is
+/// the table as configured, `$2` its schema if one was given.
+const LOCK_KEY: &str = "('x' || left(md5('cargo-migrate:' || coalesce(\
+     (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)), \
+     $2, current_schema(), 'public') || '.' || $3), 16))::bit(64)::bigint";
 
 fn is_missing_table(e: &sqlx::Error) -> bool {
     e.as_database_error()
@@ -148,12 +150,14 @@ impl Backend for Postgres {
     }
 
     async fn lock(conn: &mut PgConnection, table: &Table, timeout: Duration) -> Result<(), Error> {
-        let key = lock_key(table);
         let started = Instant::now();
         let mut pause = Duration::from_millis(20);
+        let sql = format!("SELECT pg_try_advisory_lock({LOCK_KEY})");
         loop {
-            let (taken,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
-                .bind(key)
+            let (taken,): (bool,) = sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(table.qualified())
+                .bind(table.schema.as_deref())
+                .bind(&table.name)
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(Error::db(
@@ -175,14 +179,18 @@ impl Backend for Postgres {
     }
 
     async fn unlock(conn: &mut PgConnection, table: &Table) -> Result<(), Error> {
-        sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(lock_key(table))
-            .execute(&mut *conn)
-            .await
-            .map_err(Error::db(
-                "releasing the migration lock",
-                "call pg_advisory_unlock",
-            ))?;
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT pg_advisory_unlock({LOCK_KEY})"
+        )))
+        .bind(table.qualified())
+        .bind(table.schema.as_deref())
+        .bind(&table.name)
+        .execute(&mut *conn)
+        .await
+        .map_err(Error::db(
+            "releasing the migration lock",
+            "call pg_advisory_unlock",
+        ))?;
         Ok(())
     }
 

@@ -17,17 +17,22 @@ fn workspace() -> PathBuf {
 }
 
 /// Writes the application: `Cargo.toml`, `src/main.rs` embedding `migrations/`, one migration.
-fn application(name: &str, edition: &str, feature: &str) -> PathBuf {
+fn application(name: &str, edition: &str, features: &str) -> PathBuf {
     let root = workspace();
     let dir = root
         .join("target/tmp/downstream")
-        .join(format!("{name}-{edition}-{feature}"));
+        .join(format!("{name}-{edition}-{}", features.replace(',', "-")));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("src")).expect("mkdir src");
     std::fs::create_dir_all(dir.join("migrations")).expect("mkdir migrations");
     let manifest = format!(
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\n\n[dependencies]\nmigrate-runtime = {{ path = {:?}, features = [\"{feature}\"] }}\n\n[workspace]\n",
-        root.join("migrate-runtime").display().to_string()
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\n\n[dependencies]\nmigrate-runtime = {{ path = {:?}, features = [{}] }}\n\n[workspace]\n",
+        root.join("migrate-runtime").display().to_string(),
+        features
+            .split(',')
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).expect("write Cargo.toml");
     std::fs::write(
@@ -35,7 +40,7 @@ fn application(name: &str, edition: &str, feature: &str) -> PathBuf {
         "static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::embed_migrations!();\n\nfn main() {\n    println!(\"{}\", MIGRATOR.migrations().len());\n}\n",
     )
     .expect("write main.rs");
-    let table = if feature == "mysql" {
+    let table = if features == "mysql" {
         "VARCHAR(100)"
     } else {
         "TEXT"
@@ -131,6 +136,21 @@ fn a_mysql_only_application_pulls_no_sqlite() {
     }
 }
 
+/// `cargo check` of the application, expected to fail; returns what cargo printed.
+fn check_fails(dir: &Path) -> String {
+    cargo(dir, &["generate-lockfile"]);
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["check", "--quiet"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", workspace().join("target/downstream"))
+        .output()
+        .expect("run cargo");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let _ = std::fs::remove_dir_all(dir);
+    assert!(!out.status.success(), "the build passed:\n{stderr}");
+    stderr
+}
+
 #[test]
 fn a_sqlite_folder_without_the_sqlite_feature_fails_the_build_and_says_why() {
     let dir = application("sqlite-dialect", "2024", "postgres");
@@ -141,18 +161,20 @@ fn a_sqlite_folder_without_the_sqlite_feature_fails_the_build_and_says_why() {
         format!("{text}\n[package.metadata.migrate]\ndialect = \"sqlite\"\n"),
     )
     .expect("write");
-    cargo(&dir, &["generate-lockfile"]);
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["check", "--quiet"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", workspace().join("target/downstream"))
-        .output()
-        .expect("run cargo");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(!out.status.success(), "the build passed:\n{stderr}");
+    let stderr = check_fails(&dir);
     assert!(
         stderr.contains("the dialect is sqlite, but migrate-runtime's `sqlite` feature is off"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn several_backends_and_no_dialect_fail_the_build_and_ask_for_one() {
+    let dir = application("several", "2024", "postgres,sqlite");
+    let stderr = check_fails(&dir);
+    assert!(
+        stderr.contains("several backends (postgres, sqlite)")
+            && stderr.contains("set `dialect` in [package.metadata.migrate]"),
         "{stderr}"
     );
 }

@@ -6,5 +6,6 @@ mod concurrency;
 mod crates_io;
 mod failures;
 mod lifecycle;
+mod locks;
 mod noop;
 mod tenants;
