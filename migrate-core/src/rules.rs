@@ -239,6 +239,29 @@ pub const RULES: &[Rule] = &[
         ),
     },
     Rule {
+        id: "drop-table-cascades",
+        group: Structure,
+        default: Deny,
+        lowerable: true,
+        dialects: SQLITE,
+        summary: "A SQLite `DROP TABLE` of a table other tables refer to with `ON DELETE CASCADE` (or `SET NULL`, `SET DEFAULT`), in a migration that runs with foreign keys on.",
+        why: "SQLite deletes a table's rows before it drops it, and each deleted row cascades: the table rebuild of SQLite's documentation, run with enforcement on, empties every table that referred to the old one.",
+        fix: "Start the migration with `PRAGMA foreign_keys = OFF;`. The runner then runs it with enforcement off in a transaction of its own and runs `PRAGMA foreign_key_check` before the commit.",
+        example: ex(
+            Dialect::Sqlite,
+            &[
+                (
+                    "0001_tables.sql",
+                    "CREATE TABLE parent (id INTEGER PRIMARY KEY);\nCREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE);\n",
+                ),
+                (
+                    "0002_rebuild.sql",
+                    "CREATE TABLE parent_new (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO parent_new (id) SELECT id FROM parent;\nDROP TABLE parent;\nALTER TABLE parent_new RENAME TO parent;\n",
+                ),
+            ],
+        ),
+    },
+    Rule {
         id: "sqlite-pragma-in-transaction",
         group: Structure,
         default: Warn,

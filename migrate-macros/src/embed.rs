@@ -248,10 +248,25 @@ fn untracked_folder(manifest_dir: &Path, dir: &Path) -> Option<String> {
         ));
     }
     let build = std::fs::read_to_string(manifest_dir.join("build.rs")).ok()?;
-    let watches_others = build.contains("rerun-if-changed");
-    let watches_folder =
-        build.contains(&format!("rerun-if-changed={relative}")) || build.contains("build::track(");
-    (watches_others && !watches_folder).then(|| {
+    let watched: Vec<&str> = build
+        .split("rerun-if-changed=")
+        .skip(1)
+        .map(|rest| {
+            let end = rest.find(['"', ')', '\n']).unwrap_or(rest.len());
+            rest[..end].trim().trim_end_matches('/')
+        })
+        .collect();
+    // The folder, or a folder above it (cargo watches a folder's whole tree), or a path built
+    // at run time, which cannot be told here.
+    let watches_folder = build.contains("build::track(")
+        || watched.iter().any(|w| {
+            w.contains('{')
+                || w.is_empty()
+                || *w == "."
+                || relative == *w
+                || relative.starts_with(&format!("{w}/"))
+        });
+    (!watched.is_empty() && !watches_folder).then(|| {
         format!(
             "embed_migrations!: build.rs tells cargo which files to watch and {relative}/ is not one of them, so a new migration file does not rebuild the crate; add `{line}` to its main"
         )
@@ -512,7 +527,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("migrate-macros-unit-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("migrations")).expect("mkdir");
-        std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"x\"\n").expect("write");
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"x\"\n\n[package.metadata.migrate]\ndialect = \"postgres\"\n",
+        )
+        .expect("write");
         std::fs::write(
             dir.join("migrations/1_a.sql"),
             "-- migrate:up transaction:maybe\nSELECT 1;\n",

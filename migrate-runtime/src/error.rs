@@ -3,6 +3,24 @@
 
 use std::time::Duration;
 
+/// A SQLite migration run with foreign keys off left a row that refers to nothing:
+/// `PRAGMA foreign_key_check` found it before the commit, and the migration was rolled back.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "migration {version} `{name}` ({path}) left a row of `{table}`{} that refers to a row of `{parent}` that does not exist, so it was rolled back and nothing of it was applied; copy every referenced row into the rebuilt table before the old one is dropped (or delete the rows that refer to nothing), then run again",
+    rowid.map(|r| format!(" (rowid {r})")).unwrap_or_default()
+)]
+pub struct DanglingReference {
+    pub version: String,
+    pub name: String,
+    pub path: String,
+    /// The table with the dangling reference.
+    pub table: String,
+    pub rowid: Option<i64>,
+    /// The table it refers to.
+    pub parent: String,
+}
+
 /// Why a runtime operation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -32,9 +50,14 @@ pub enum Error {
     #[error(transparent)]
     Migration(Box<MigrationFailure>),
 
-    /// A migration is marked `dirty`: it failed, or was interrupted, outside a transaction.
+    /// A SQLite migration run with foreign keys off left a row that refers to nothing.
+    #[error(transparent)]
+    DanglingReference(Box<DanglingReference>),
+
+    /// A migration is marked `dirty`: another run is applying it outside a transaction, or one
+    /// failed or was interrupted during it.
     #[error(
-        "migration {version} `{name}` is marked dirty in {table}: it failed or was interrupted outside a transaction; check its objects in the database, then run `cargo migrate resolve --applied {version}` if it completed or `cargo migrate resolve --rolled-back {version}` if it did not"
+        "migration {version} `{name}` is marked dirty in {table}: another run is applying it outside a transaction right now, or a run failed or was interrupted during it. If a run is in progress, let it finish and run again; if not, check its objects in the database, then run `cargo migrate resolve --applied {version}` if it completed or `cargo migrate resolve --rolled-back {version}` if it did not"
     )]
     Dirty {
         version: String,

@@ -69,7 +69,7 @@ mod migration;
 mod migrator;
 
 pub use backend::{Backend, Direction};
-pub use error::{Error, FailedState, MigrationFailure};
+pub use error::{DanglingReference, Error, FailedState, MigrationFailure};
 pub use history::{HistoryRow, MigrationStatus, RowStatus, State};
 pub use migrate_core::{Level, TransactionMode, Version};
 pub use migration::Migration;

@@ -2,7 +2,7 @@
 //! backend.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -365,7 +365,9 @@ impl Migrator {
                 let newest = rows.iter().max_by(|a, b| {
                     history::parts_of(&a.version).cmp(&history::parts_of(&b.version))
                 });
-                for m in &plan.pending {
+                let mut queue: VecDeque<Migration> = plan.pending.into();
+                while let Some(m) = queue.pop_front() {
+                    let m = &m;
                     let step = Step {
                         migration: m,
                         direction: Direction::Up,
@@ -375,8 +377,16 @@ impl Migrator {
                         first_line: m.up_line,
                     };
                     match self.step::<DB>(conn, table, step).await {
-                        Ok(Some(ran)) => report.applied.push(ran),
-                        Ok(None) => {}
+                        Ok((ran, relocked)) => {
+                            report.applied.extend(ran);
+                            if relocked {
+                                // The lock was let go of (SQLite, around a migration outside
+                                // the transaction): what is left is planned again from the
+                                // history as it is now.
+                                let rows = DB::read_history(conn, table).await?.unwrap_or_default();
+                                queue = self.pending(&rows, target, table)?.pending.into();
+                            }
+                        }
                         // An out-of-order migration that fails may be one whose row was lost:
                         // the error says so.
                         Err(Error::Migration(mut failure)) => {
@@ -398,12 +408,14 @@ impl Migrator {
         .await
     }
 
+    /// Runs one step; returns what ran (`None` when another process had done it) and whether
+    /// the backend let go of its lock meanwhile.
     async fn step<DB: Backend>(
         &self,
         conn: &mut DB::Connection,
         table: &Table,
         step: Step<'_>,
-    ) -> Result<Option<Ran>, Error> {
+    ) -> Result<(Option<Ran>, bool), Error> {
         let m = step.migration;
         let span = tracing::info_span!("migrate.step", version = m.version(), name = m.name(), direction = ?step.direction);
         async {
@@ -411,20 +423,21 @@ impl Migrator {
                 hooks.before(m, step.direction);
             }
             let started = Instant::now();
-            let ran = DB::apply(conn, table, step).await?;
+            let applied = DB::apply(conn, table, step).await?;
             let duration = started.elapsed();
-            if !ran {
-                return Ok(None);
+            if !applied.ran {
+                return Ok((None, applied.relocked));
             }
             tracing::info!(duration_ms = duration.as_millis() as u64, "done");
             if let Some(hooks) = &self.hooks {
                 hooks.after(m, step.direction, duration);
             }
-            Ok(Some(Ran {
+            let ran = Ran {
                 version: m.version().to_owned(),
                 name: m.name().to_owned(),
                 duration,
-            }))
+            };
+            Ok((Some(ran), applied.relocked))
         }
         .instrument(span)
         .await
@@ -519,7 +532,12 @@ impl Migrator {
             let chosen = choose(&rows, &target);
             DB::prepare(conn, table).await?;
             let mut report = Report::default();
+            // Versions another process reverted while the lock was let go of.
+            let mut gone: Vec<String> = Vec::new();
             for row in chosen {
+                if gone.contains(&row.version) {
+                    continue;
+                }
                 let file = self.migrations.iter().find(|m| m.version() == row.version);
                 let stored = DB::stored_down(conn, table, &row.version).await?;
                 let down = stored.or_else(|| file.and_then(|m| m.down_sql().map(str::to_owned)));
@@ -559,8 +577,22 @@ impl Migrator {
                     mode: migration.down_mode,
                     first_line: migration.down_line,
                 };
-                if let Some(ran) = self.step::<DB>(conn, table, step).await? {
-                    report.reverted.push(ran);
+                let (ran, relocked) = self.step::<DB>(conn, table, step).await?;
+                report.reverted.extend(ran);
+                if relocked {
+                    let now = DB::read_history(conn, table).await?.unwrap_or_default();
+                    if let Some(dirty) = now.iter().find(|r| r.status == RowStatus::Dirty) {
+                        return Err(Error::Dirty {
+                            version: dirty.version.clone(),
+                            name: dirty.name.clone(),
+                            table: table.qualified(),
+                        });
+                    }
+                    gone = rows
+                        .iter()
+                        .filter(|r| !now.iter().any(|n| n.version == r.version))
+                        .map(|r| r.version.clone())
+                        .collect();
                 }
             }
             Ok(report)

@@ -9,4 +9,5 @@ mod init;
 mod newcomer;
 mod repair;
 mod sarif;
+mod sqlite;
 mod terminal;

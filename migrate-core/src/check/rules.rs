@@ -172,6 +172,7 @@ pub(crate) fn safety(
                     columns,
                     table,
                     ref_columns,
+                    ..
                 } = c
                 {
                     fks.push(pending_fk(
@@ -222,6 +223,19 @@ pub(crate) fn safety(
             out.push(raw(ctx, "drop-table", 0, format!("`DROP TABLE {}` loses the table and its data", names.join(", ")),
                 "running application versions that still read the table fail, and the data cannot be recovered by a revert",
                 "first deploy code that no longer uses the table, back it up if needed, then drop it in a later migration"));
+            if ctx.dialect == Some(Dialect::Sqlite) && !ctx.foreign_keys_off {
+                for parent in names {
+                    let children = schema.changed_by_delete(parent);
+                    if children.is_empty() {
+                        continue;
+                    }
+                    let names: Vec<String> = children.iter().map(|c| format!("`{c}`")).collect();
+                    out.push(raw(ctx, "drop-table-cascades", 0,
+                        format!("`DROP TABLE {parent}` with foreign keys on deletes the rows of {} that refer to it (`ON DELETE CASCADE` or `SET NULL`)", names.join(", ")),
+                        "SQLite empties a table before dropping it, and with enforcement on (sqlx turns it on) each deleted row cascades: a table rebuild that drops the old table loses every row that referred to it",
+                        "start the migration with `PRAGMA foreign_keys = OFF;`: the runner then runs it with enforcement off in a transaction of its own and checks every reference before the commit"));
+                }
+            }
         }
         Statement::Truncate => {
             takes_access_exclusive = true;
@@ -290,6 +304,7 @@ pub(crate) fn safety(
                                 columns,
                                 table: target,
                                 ref_columns,
+                                ..
                             } => {
                                 if pg && !not_valid {
                                     out.push(raw(ctx, "fk-validated-inline", at, format!("foreign key on `{table}` validated as it is added"),

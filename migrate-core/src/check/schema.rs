@@ -12,6 +12,9 @@ pub(crate) struct TableInfo {
     pub(crate) indexes: Vec<Vec<String>>,
     /// The index of the migration that created the table.
     pub(crate) created_in: usize,
+    /// The tables its foreign keys refer to, each with whether deleting a referenced row
+    /// changes this table's rows (`ON DELETE CASCADE`, `SET NULL`, `SET DEFAULT`).
+    pub(crate) references: Vec<(String, bool)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -45,6 +48,23 @@ impl Schema {
         })
     }
 
+    /// The tables whose rows change when a row of `parent` is deleted, in name order.
+    pub(crate) fn changed_by_delete(&self, parent: &str) -> Vec<&str> {
+        let mut children: Vec<&str> = self
+            .tables
+            .iter()
+            .filter(|(name, t)| {
+                name.as_str() != parent
+                    && t.references
+                        .iter()
+                        .any(|(p, changes)| p == parent && *changes)
+            })
+            .map(|(name, _)| name.as_str())
+            .collect();
+        children.sort_unstable();
+        children
+    }
+
     pub(crate) fn apply(&mut self, statement: &Statement, migration: usize) {
         match statement {
             Statement::CreateTable {
@@ -57,15 +77,30 @@ impl Schema {
                     columns: columns.iter().map(|c| c.name.clone()).collect(),
                     indexes: Vec::new(),
                     created_in: migration,
+                    references: Vec::new(),
                 };
                 for c in columns {
                     if c.primary_key || c.unique {
                         info.indexes.push(vec![c.name.clone()]);
                     }
+                    if let Some((parent, _)) = &c.references {
+                        info.references
+                            .push((parent.clone(), c.on_delete_changes_rows));
+                    }
                 }
                 for c in constraints {
-                    if let Constraint::PrimaryKey(cols) | Constraint::Unique(cols) = c {
-                        info.indexes.push(cols.clone());
+                    match c {
+                        Constraint::PrimaryKey(cols) | Constraint::Unique(cols) => {
+                            info.indexes.push(cols.clone());
+                        }
+                        Constraint::ForeignKey {
+                            table,
+                            on_delete_changes_rows,
+                            ..
+                        } => info
+                            .references
+                            .push((table.clone(), *on_delete_changes_rows)),
+                        _ => {}
                     }
                 }
                 // `CREATE TABLE IF NOT EXISTS` of a known table keeps what is known.
@@ -98,7 +133,23 @@ impl Schema {
                             if c.primary_key || c.unique {
                                 entry.indexes.push(vec![c.name.clone()]);
                             }
+                            if let Some((parent, _)) = &c.references {
+                                entry
+                                    .references
+                                    .push((parent.clone(), c.on_delete_changes_rows));
+                            }
                         }
+                        Action::AddConstraint {
+                            constraint:
+                                Constraint::ForeignKey {
+                                    table,
+                                    on_delete_changes_rows,
+                                    ..
+                                },
+                            ..
+                        } => entry
+                            .references
+                            .push((table.clone(), *on_delete_changes_rows)),
                         Action::DropColumn(c) => entry.columns.retain(|x| x != c),
                         Action::AddConstraint {
                             constraint: Constraint::PrimaryKey(cols) | Constraint::Unique(cols),

@@ -13,6 +13,9 @@ pub(crate) struct Column {
     pub(crate) primary_key: bool,
     pub(crate) unique: bool,
     pub(crate) references: Option<(String, Vec<String>)>,
+    /// Whether deleting the referenced row changes this table's rows (`ON DELETE CASCADE`,
+    /// `SET NULL`, `SET DEFAULT`).
+    pub(crate) on_delete_changes_rows: bool,
     pub(crate) identity: bool,
     /// Offset of the column name in the statement.
     pub(crate) offset: usize,
@@ -26,6 +29,8 @@ pub(crate) enum Constraint {
         columns: Vec<String>,
         table: String,
         ref_columns: Vec<String>,
+        /// `ON DELETE CASCADE`, `SET NULL` or `SET DEFAULT`.
+        on_delete_changes_rows: bool,
     },
     Check,
     Other,
@@ -149,7 +154,10 @@ impl<'a> Cursor<'a> {
     }
     fn next(&mut self) -> Option<&'a Token> {
         let t = self.t.get(self.i);
-        self.i += 1;
+        // Never past the end, so `&self.t[self.i..]` is always a slice.
+        if t.is_some() {
+            self.i += 1;
+        }
         t
     }
     /// `a.b.c` → `c` (lower-cased unless quoted).
@@ -331,6 +339,7 @@ fn table_constraint(item: &[Token]) -> Option<Constraint> {
             columns,
             table,
             ref_columns,
+            on_delete_changes_rows: on_delete_changes_rows(c.t.get(c.i..).unwrap_or_default()),
         });
     }
     if c.eat("CHECK") {
@@ -341,6 +350,15 @@ fn table_constraint(item: &[Token]) -> Option<Constraint> {
         return Some(Constraint::Other);
     }
     None
+}
+
+/// Whether the tokens after a `REFERENCES t (…)` say `ON DELETE CASCADE`, `SET NULL` or
+/// `SET DEFAULT`.
+fn on_delete_changes_rows(after: &[Token]) -> bool {
+    let words: Vec<&str> = after.iter().map(|t| t.word().unwrap_or("")).collect();
+    words
+        .windows(3)
+        .any(|w| w[0] == "ON" && w[1] == "DELETE" && (w[2] == "CASCADE" || w[2] == "SET"))
 }
 
 /// A column definition: name, type, then constraints.
@@ -358,6 +376,7 @@ fn column(item: &[Token]) -> Option<Column> {
         primary_key: false,
         unique: false,
         references: None,
+        on_delete_changes_rows: false,
         identity: false,
         offset,
     };
@@ -417,6 +436,8 @@ fn column(item: &[Token]) -> Option<Column> {
                 let table = c.name().unwrap_or_default();
                 let cols = c.group().map(|g| column_list(&g)).unwrap_or_default();
                 col.references = Some((table, cols));
+                col.on_delete_changes_rows =
+                    on_delete_changes_rows(c.t.get(c.i..).unwrap_or_default());
             }
             Some("GENERATED") => {
                 col.identity = true;

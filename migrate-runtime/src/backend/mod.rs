@@ -55,7 +55,7 @@ pub(crate) struct Step<'a> {
 /// Outside this crate the trait is only a bound (`Pool<DB>` where `DB: Backend`): its methods
 /// take crate-private types, so no other crate can call or implement them, which keeps the
 /// trait sealed.
-#[allow(private_interfaces)]
+#[allow(private_interfaces, private_bounds)]
 pub trait Backend: Database + Sized {
     #[doc(hidden)]
     const DIALECT: Dialect;
@@ -98,15 +98,15 @@ pub trait Backend: Database + Sized {
         table: &Table,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
-    /// Runs one step and records it: inserts the row for up, deletes it for down. Returns
-    /// `Ok(false)` when another process recorded the step first (SQLite re-checks inside its
-    /// lock), so nothing was run.
+    /// Runs one step and records it: inserts the row for up, deletes it for down. Says whether
+    /// it ran (another process may have recorded the step first: SQLite re-checks inside its
+    /// lock) and whether the lock was let go of and taken again meanwhile.
     #[doc(hidden)]
     fn apply(
         conn: &mut Self::Connection,
         table: &Table,
         step: Step<'_>,
-    ) -> impl Future<Output = Result<bool, Error>> + Send;
+    ) -> impl Future<Output = Result<Applied, Error>> + Send;
 
     /// Writes a row as applied without running anything (baseline, resolve).
     #[doc(hidden)]
@@ -139,6 +139,55 @@ pub trait Backend: Database + Sized {
         table: &Table,
         migration: &Migration,
     ) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// What [`Backend::apply`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Applied {
+    /// Whether the step ran; `false` when another process recorded it first.
+    pub ran: bool,
+    /// Whether the backend let go of its lock during the step and took it again (SQLite,
+    /// around a migration outside the run's transaction): another process may have changed
+    /// the history meanwhile, so the plan must be read again.
+    pub relocked: bool,
+}
+
+impl Applied {
+    pub(crate) const RAN: Applied = Applied {
+        ran: true,
+        relocked: false,
+    };
+}
+
+/// Runs `sql`, several statements, as one batch. On failure it also returns how many of its
+/// statements completed before the one that failed: the database reports each statement as it
+/// completes (PostgreSQL's `CommandComplete`, SQLite's last step), so the failing statement is
+/// known without running anything again.
+pub(crate) async fn batch<DB>(
+    conn: &mut DB::Connection,
+    sql: String,
+) -> Result<usize, (usize, sqlx::Error)>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    let mut results = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute_many(&mut *conn);
+    let mut done = 0;
+    loop {
+        match std::future::poll_fn(|cx| results.as_mut().poll_next(cx)).await {
+            Some(Ok(_)) => done += 1,
+            Some(Err(e)) => return Err((done, e)),
+            None => return Ok(done),
+        }
+    }
+}
+
+/// The byte offset of statement `index` (0-based, counting only SQL pieces) of `sql`.
+pub(crate) fn nth_statement(sql: &str, index: usize, dialect: Dialect) -> Option<usize> {
+    migrate_core::split::split(sql, dialect)
+        .sql()
+        .nth(index)
+        .map(|s| s.body.start)
 }
 
 /// The text of the tool version stored in each row.

@@ -7,7 +7,10 @@ use migrate_core::{Dialect, TransactionMode};
 use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, MySql};
 
-use super::{Backend, Direction, Step, TOOL_VERSION, db_message, history_rows, statement_at};
+use super::{
+    Applied, Backend, Direction, Step, TOOL_VERSION, batch, db_message, history_rows,
+    nth_statement, statement_at,
+};
 use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
 use crate::migration::Migration;
@@ -210,7 +213,7 @@ impl Backend for MySql {
         conn: &mut MySqlConnection,
         table: &Table,
         step: Step<'_>,
-    ) -> Result<bool, Error> {
+    ) -> Result<Applied, Error> {
         let m = step.migration;
         let t = table.qualified();
         let write = || Error::recording(m, &table.qualified());
@@ -246,9 +249,11 @@ impl Backend for MySql {
         }
         let started = Instant::now();
         if step.mode == TransactionMode::Script {
-            exec(conn, step.sql)
+            batch::<MySql>(conn, step.sql.to_owned())
                 .await
-                .map_err(|e| failure(step, None, e))?;
+                .map_err(|(done, e)| {
+                    failure(step, nth_statement(step.sql, done, Dialect::Mysql), e)
+                })?;
         } else {
             for s in migrate_core::split::split(step.sql, Dialect::Mysql).sql() {
                 exec(conn, s.text(step.sql))
@@ -277,7 +282,7 @@ impl Backend for MySql {
             .await
             .map_err(write())?,
         };
-        Ok(true)
+        Ok(Applied::RAN)
     }
 
     async fn record(conn: &mut MySqlConnection, table: &Table, m: &Migration) -> Result<(), Error> {

@@ -7,7 +7,10 @@ use migrate_core::{Dialect, TransactionMode};
 use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, Postgres};
 
-use super::{Backend, Direction, Step, TOOL_VERSION, db_message, history_rows, statement_at};
+use super::{
+    Applied, Backend, Direction, Step, TOOL_VERSION, batch, db_message, history_rows,
+    nth_statement, statement_at,
+};
 use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
 use crate::migration::Migration;
@@ -98,19 +101,14 @@ fn error_offset(e: &sqlx::Error, sql: &str) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
-/// Re-runs the statements one by one in a transaction that is rolled back, to find the one
-/// that fails. Only for transactional steps, whose effects the rollback undoes.
-async fn find_failing_statement(conn: &mut PgConnection, sql: &str) -> Option<usize> {
-    exec(conn, "BEGIN".to_owned()).await.ok()?;
-    let mut failing = None;
-    for s in migrate_core::split::split(sql, Dialect::Postgres).sql() {
-        if exec(conn, s.text(sql).to_owned()).await.is_err() {
-            failing = Some(s.body.start);
-            break;
-        }
+/// Where the failing statement of a batch starts: PostgreSQL's error position when it gives one
+/// (a syntax error, an unknown name), else the statement after the `done` that completed.
+fn failing_offset(e: &sqlx::Error, sent: &str, sql: &str, done: usize) -> Option<usize> {
+    match error_offset(e, sent) {
+        Some(at) if at < sql.len() => Some(at),
+        Some(_) => None,
+        None => nth_statement(sql, done, Dialect::Postgres),
     }
-    let _ = exec(conn, "ROLLBACK".to_owned()).await;
-    failing
 }
 
 impl Backend for Postgres {
@@ -220,7 +218,11 @@ impl Backend for Postgres {
         ))
     }
 
-    async fn apply(conn: &mut PgConnection, table: &Table, step: Step<'_>) -> Result<bool, Error> {
+    async fn apply(
+        conn: &mut PgConnection,
+        table: &Table,
+        step: Step<'_>,
+    ) -> Result<Applied, Error> {
         let m = step.migration;
         let t = table.qualified();
         if step.mode == TransactionMode::Transaction {
@@ -230,14 +232,10 @@ impl Backend for Postgres {
             };
             // Without BEGIN: a multi-statement simple query is one implicit transaction.
             let sql = format!("{}\n;\n{record};", step.sql);
-            return match exec(conn, sql.clone()).await {
-                Ok(()) => Ok(true),
-                Err(e) => {
-                    let offset = match error_offset(&e, &sql) {
-                        Some(at) if at < step.sql.len() => Some(at),
-                        Some(_) => None,
-                        None => find_failing_statement(conn, step.sql).await,
-                    };
+            return match batch::<Postgres>(conn, sql.clone()).await {
+                Ok(_) => Ok(Applied::RAN),
+                Err((done, e)) => {
+                    let offset = failing_offset(&e, &sql, step.sql, done);
                     Err(failure(step, offset, FailedState::RolledBack, e))
                 }
             };
@@ -256,9 +254,9 @@ impl Backend for Postgres {
             .map_err(Error::recording(m, &table.qualified()))?;
         let started = Instant::now();
         if step.mode == TransactionMode::Script {
-            if let Err(e) = exec(conn, step.sql.to_owned()).await {
+            if let Err((done, e)) = batch::<Postgres>(conn, step.sql.to_owned()).await {
                 let _ = exec(conn, "ROLLBACK".to_owned()).await;
-                let offset = error_offset(&e, step.sql);
+                let offset = failing_offset(&e, step.sql, step.sql, done);
                 return Err(failure(step, offset, FailedState::Dirty, e));
             }
         } else {
@@ -279,7 +277,7 @@ impl Backend for Postgres {
         exec(conn, done)
             .await
             .map_err(Error::recording(m, &table.qualified()))?;
-        Ok(true)
+        Ok(Applied::RAN)
     }
 
     async fn record(conn: &mut PgConnection, table: &Table, m: &Migration) -> Result<(), Error> {

@@ -8,8 +8,13 @@ use migrate_core::{Dialect, TransactionMode};
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{AssertSqlSafe, Sqlite};
 
-use super::{Backend, Direction, Step, TOOL_VERSION, db_message, history_rows, statement_at};
-use crate::error::{Error, FailedState, MigrationFailure};
+use migrate_core::sqlite::foreign_keys_off;
+
+use super::{
+    Applied, Backend, Direction, Step, TOOL_VERSION, batch, db_message, history_rows,
+    nth_statement, statement_at,
+};
+use crate::error::{DanglingReference, Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
 use crate::migration::Migration;
 
@@ -165,6 +170,117 @@ fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The statement that records a step: the history row for up, its deletion for down.
+fn record_sql(table: &Table, step: Step<'_>, elapsed_ms: i64) -> String {
+    let m = step.migration;
+    match step.direction {
+        Direction::Up => format!(
+            "INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES ({}, {}, {}, {}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), {elapsed_ms}, 'applied', {})",
+            table.qualified(),
+            lit(m.version()),
+            lit(m.name()),
+            lit(m.checksum()),
+            m.down_sql().map_or_else(|| "NULL".to_owned(), lit),
+            lit(TOOL_VERSION),
+        ),
+        Direction::Down => format!(
+            "DELETE FROM {} WHERE version = {}",
+            table.qualified(),
+            lit(m.version())
+        ),
+    }
+}
+
+/// A migration that says `PRAGMA foreign_keys = OFF`, run as SQLite's documentation
+/// prescribes for schema changes (<https://www.sqlite.org/lang_altertable.html#otheralter>):
+/// the run so far is committed, since the pragma does nothing inside a transaction;
+/// enforcement goes off; the migration and its history row run in a transaction of their own,
+/// in which `PRAGMA foreign_key_check` must find no dangling reference before the commit;
+/// enforcement comes back as it was; and the write lock is taken again for the rest of the run.
+async fn apply_without_foreign_keys(
+    conn: &mut SqliteConnection,
+    table: &Table,
+    step: Step<'_>,
+) -> Result<Applied, Error> {
+    let m = step.migration;
+    let write = || Error::recording(m, &table.qualified());
+    end_transaction(conn).await?;
+    let (enforced,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(Error::db("reading PRAGMA foreign_keys", "read it"))?;
+    exec(conn, "PRAGMA foreign_keys = OFF")
+        .await
+        .map_err(Error::db(
+            "turning foreign keys off",
+            "set PRAGMA foreign_keys",
+        ))?;
+    let restore = async |conn: &mut SqliteConnection| {
+        let pragma = format!(
+            "PRAGMA foreign_keys = {}",
+            if enforced == 0 { "OFF" } else { "ON" }
+        );
+        let restored = exec(conn, &pragma).await;
+        begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
+        restored.map_err(Error::db(
+            "turning foreign keys back on",
+            "set PRAGMA foreign_keys",
+        ))
+    };
+    let result = async {
+        begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
+        // The lock was let go of: another process may have run this step meanwhile.
+        let done_already = matches!(
+            (recorded(conn, table, m.version()).await?, step.direction),
+            (Some(_), Direction::Up) | (None, Direction::Down)
+        );
+        if done_already {
+            exec(conn, "COMMIT").await.map_err(write())?;
+            return Ok(false);
+        }
+        let started = Instant::now();
+        if let Err((done, e)) = batch::<Sqlite>(conn, step.sql.to_owned()).await {
+            let _ = exec(conn, "ROLLBACK").await;
+            let offset = nth_statement(step.sql, done, Dialect::Sqlite);
+            return Err(failure(step, offset, FailedState::RolledBack, e));
+        }
+        let dangling: Option<(String, Option<i64>, String)> =
+            sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check LIMIT 1")
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(Error::db(
+                    "checking foreign keys",
+                    "run PRAGMA foreign_key_check",
+                ))?;
+        if let Some((child, rowid, parent)) = dangling {
+            let _ = exec(conn, "ROLLBACK").await;
+            return Err(Error::DanglingReference(Box::new(DanglingReference {
+                version: m.version().to_owned(),
+                name: m.name().to_owned(),
+                path: step.path.to_owned(),
+                table: child,
+                rowid,
+                parent,
+            })));
+        }
+        let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        if let Err(e) = exec(conn, &record_sql(table, step, elapsed)).await {
+            let _ = exec(conn, "ROLLBACK").await;
+            return Err(write()(e));
+        }
+        exec(conn, "COMMIT").await.map_err(write())?;
+        Ok(true)
+    }
+    .await;
+    let restored = restore(conn).await;
+    let ran = result?;
+    restored?;
+    Ok(Applied {
+        ran,
+        relocked: true,
+    })
+}
+
 /// Commits the open transaction, if there is one.
 async fn end_transaction(conn: &mut SqliteConnection) -> Result<(), Error> {
     match exec(conn, "COMMIT").await {
@@ -252,15 +368,19 @@ impl Backend for Sqlite {
         conn: &mut SqliteConnection,
         table: &Table,
         step: Step<'_>,
-    ) -> Result<bool, Error> {
+    ) -> Result<Applied, Error> {
         let m = step.migration;
         let write = || Error::recording(m, &table.qualified());
+        if step.mode == TransactionMode::Transaction && foreign_keys_off(step.sql) {
+            return apply_without_foreign_keys(conn, table, step).await;
+        }
         if step.mode == TransactionMode::Transaction {
             // A savepoint inside the run's transaction (see `lock`), whose history was read
             // inside it, so no other process can have done this step. Two round trips: the
             // savepoint with the SQL, then the history row with the release.
             let started = Instant::now();
-            if let Err(e) = exec(conn, &format!("SAVEPOINT migrate_step;\n{}\n;", step.sql)).await {
+            let sent = format!("SAVEPOINT migrate_step;\n{}\n;", step.sql);
+            if let Err((done, e)) = batch::<Sqlite>(conn, sent).await {
                 if exec(conn, "ROLLBACK TO migrate_step").await.is_err() {
                     // SQLite ended the whole transaction itself (a full disk, an I/O error):
                     // the savepoint is gone, and running anything now would commit on its own.
@@ -272,33 +392,27 @@ impl Backend for Sqlite {
                     }
                     return Err(error);
                 }
-                // Find the failing statement, in the savepoint, which is rolled back again.
-                let offset = run_statements(conn, step.sql).await.err().map(|(at, _)| at);
-                let _ = exec(conn, "ROLLBACK TO migrate_step; RELEASE migrate_step").await;
+                let _ = exec(conn, "RELEASE migrate_step").await;
+                // The savepoint was the first statement to complete.
+                let offset = done
+                    .checked_sub(1)
+                    .and_then(|i| nth_statement(step.sql, i, Dialect::Sqlite));
                 return Err(failure(step, offset, FailedState::RolledBack, e));
             }
             let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-            let record = match step.direction {
-                Direction::Up => format!(
-                    "INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES ({}, {}, {}, {}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), {elapsed}, 'applied', {})",
-                    table.qualified(),
-                    lit(m.version()),
-                    lit(m.name()),
-                    lit(m.checksum()),
-                    m.down_sql().map_or_else(|| "NULL".to_owned(), lit),
-                    lit(TOOL_VERSION),
+            if let Err(e) = exec(
+                conn,
+                &format!(
+                    "{};\nRELEASE migrate_step",
+                    record_sql(table, step, elapsed)
                 ),
-                Direction::Down => format!(
-                    "DELETE FROM {} WHERE version = {}",
-                    table.qualified(),
-                    lit(m.version())
-                ),
-            };
-            if let Err(e) = exec(conn, &format!("{record};\nRELEASE migrate_step")).await {
+            )
+            .await
+            {
                 let _ = exec(conn, "ROLLBACK TO migrate_step; RELEASE migrate_step").await;
                 return Err(write()(e));
             }
-            return Ok(true);
+            return Ok(Applied::RAN);
         }
 
         // Outside a transaction: commit the run so far, commit a `dirty` row, run, mark it
@@ -328,16 +442,23 @@ impl Backend for Sqlite {
         exec(conn, "COMMIT").await.map_err(write())?;
         if already {
             begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
-            return status.map(|_| false);
+            return status.map(|_| Applied {
+                ran: false,
+                relocked: true,
+            });
         }
         let started = Instant::now();
         let ran = if step.mode == TransactionMode::Script {
-            exec(conn, step.sql).await.map_err(|e| (0, e))
+            batch::<Sqlite>(conn, step.sql.to_owned())
+                .await
+                .map(|_| ())
+                .map_err(|(done, e)| (nth_statement(step.sql, done, Dialect::Sqlite), e))
         } else {
-            run_statements(conn, step.sql).await
+            run_statements(conn, step.sql)
+                .await
+                .map_err(|(at, e)| (Some(at), e))
         };
-        if let Err((at, e)) = ran {
-            let offset = (step.mode == TransactionMode::NoTransaction).then_some(at);
+        if let Err((offset, e)) = ran {
             return Err(failure(step, offset, FailedState::Dirty, e));
         }
         let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -348,7 +469,10 @@ impl Backend for Sqlite {
             Direction::Down => delete(conn, table, m.version()).await.map_err(write())?,
         };
         begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
-        Ok(true)
+        Ok(Applied {
+            ran: true,
+            relocked: true,
+        })
     }
 
     async fn record(

@@ -231,6 +231,12 @@ const CASES: &[(&str, Dialect, &str, &str)] = &[
         "PRAGMA foreign_keys = OFF;\nCREATE TABLE t (id INTEGER PRIMARY KEY, org_id BIGINT REFERENCES orgs (id));\nINSERT INTO orgs (id) VALUES (1);\nINSERT INTO t VALUES (1, 1);\nCREATE TABLE orgs_new (id BIGINT PRIMARY KEY);\nINSERT INTO orgs_new SELECT id FROM orgs;\nDROP TABLE orgs;\nALTER TABLE orgs_new RENAME TO orgs;\nPRAGMA foreign_keys = ON;",
     ),
     (
+        "drop-table-cascades",
+        Dialect::Sqlite,
+        "CREATE TABLE members (id INTEGER PRIMARY KEY, org_id BIGINT REFERENCES orgs (id) ON DELETE CASCADE);\nDROP TABLE orgs;",
+        "CREATE TABLE members (id INTEGER PRIMARY KEY, org_id BIGINT REFERENCES orgs (id) ON DELETE CASCADE);\nPRAGMA foreign_keys = OFF;\nDROP TABLE orgs;",
+    ),
+    (
         "sqlite-pragma-in-transaction",
         Dialect::Sqlite,
         "PRAGMA foreign_keys = OFF;\nPRAGMA foreign_keys = ON;\nDELETE FROM orgs;",

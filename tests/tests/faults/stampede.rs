@@ -1,8 +1,11 @@
 //! Many processes start at once against one database with the fixture's 200 migrations pending:
-//! half run `cargo migrate run`, half an application with the migrations embedded. Every
-//! migration is applied exactly once (the side-effect table's primary key rejects a second
-//! application, and the processes' own counts add up to 200), every process exits 0, and none
-//! waits longer than the lock timeout.
+//! half run `cargo migrate run`, half an application with the migrations embedded. Migration 100
+//! runs outside a transaction. Every migration is applied exactly once (the side-effect table's
+//! primary key rejects a second application, and the processes' own counts add up to 200), and
+//! none waits longer than the lock timeout. Every process exits 0, with one exception the docs
+//! name: SQLite has no lock that spans a migration outside a transaction, so a process that
+//! takes the write lock while another runs migration 100 finds its row `dirty` and stops with
+//! the message that another run is applying it; run again, it succeeds.
 
 use std::time::Instant;
 
@@ -34,6 +37,7 @@ async fn stampede(dialect: Dialect, processes: usize) {
         })
         .collect();
     let mut applied = 0;
+    let mut stopped_by_dirty = 0;
     let mut longest = std::time::Duration::ZERO;
     for (applier, spawned, child) in children {
         let out = child.wait_with_output().expect("wait for an applier");
@@ -43,6 +47,24 @@ async fn stampede(dialect: Dialect, processes: usize) {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_no_secret(applier.name(), &stdout);
         assert_no_secret(applier.name(), &stderr);
+        let in_progress = dialect == Dialect::Sqlite
+            && stderr.contains("is marked dirty")
+            && stderr.contains("another run is applying it outside a transaction");
+        if !out.status.success() && in_progress {
+            let again = spawn(apply_command(applier, &target))
+                .wait_with_output()
+                .expect("wait for the applier run again");
+            let stdout = String::from_utf8_lossy(&again.stdout);
+            assert!(
+                again.status.success(),
+                "{} failed again on {dialect}:\n{stdout}{}",
+                applier.name(),
+                String::from_utf8_lossy(&again.stderr)
+            );
+            applied += applied_count(applier, &stdout);
+            stopped_by_dirty += 1;
+            continue;
+        }
         assert!(
             out.status.success(),
             "{} exited {:?} on {dialect}:\n{stdout}{stderr}",
@@ -70,9 +92,16 @@ async fn stampede(dialect: Dialect, processes: usize) {
     report(
         "stampede",
         &format!(
-            "| {dialect} | {processes} ({} `cargo migrate run`, {} embedded) | {FIXTURE_MIGRATIONS} | {applied} | all exited 0 | {} ms | {} ms |",
+            "| {dialect} | {processes} ({} `cargo migrate run`, {} embedded) | {FIXTURE_MIGRATIONS} | {applied} | {} | {} ms | {} ms |",
             processes.div_ceil(2),
             processes / 2,
+            if stopped_by_dirty == 0 {
+                "all exited 0".to_owned()
+            } else {
+                format!(
+                    "{stopped_by_dirty} stopped at the migration outside a transaction and succeeded when run again; the rest exited 0"
+                )
+            },
             longest.as_millis(),
             started.elapsed().as_millis()
         ),

@@ -114,3 +114,87 @@ async fn edited_after_apply<DB: Probe>(db: &TestDb, pool: Pool<DB>) {
 }
 
 each_db!(edited_after_apply);
+
+/// A failing migration runs once: the error names its statement from what the database
+/// reported (PostgreSQL's position or its completed statements, SQLite's completed statements,
+/// MySQL's statement-by-statement run), not by running the statements again. On PostgreSQL and
+/// MySQL the statement before the failing one has an effect no rollback undoes, counted
+/// afterwards.
+async fn a_failing_migration_runs_once<DB: Probe>(db: &TestDb, pool: Pool<DB>) {
+    let dir = db.dir().join("migrations");
+    let (setup, effect, count) = match db.dialect {
+        Dialect::Postgres => (
+            "CREATE SEQUENCE effects;",
+            "SELECT nextval('effects');",
+            "SELECT last_value FROM effects",
+        ),
+        // MyISAM tables are not transactional.
+        Dialect::Mysql => (
+            "CREATE TABLE effects (n INT) ENGINE=MyISAM;",
+            "INSERT INTO effects VALUES (1);",
+            "SELECT count(*) FROM effects",
+        ),
+        // Nothing escapes a SQLite transaction, so a second run would leave no trace: here the
+        // failing statement is only located, from the statements SQLite completed.
+        Dialect::Sqlite => (
+            "CREATE TABLE effects (n INT);",
+            "INSERT INTO effects VALUES (1);",
+            "SELECT 1",
+        ),
+    };
+    write_migrations(
+        &dir,
+        &[
+            (
+                "1_setup.sql",
+                &format!(
+                    "{setup}\nCREATE TABLE t (id INT PRIMARY KEY);\nINSERT INTO t VALUES (1);\n"
+                ),
+            ),
+            (
+                "2_fails.sql",
+                // A duplicate key: an error without a position in the text.
+                &format!("{effect}\n-- the next one repeats a key\nINSERT INTO t VALUES (1);\n"),
+            ),
+        ],
+    );
+    let err = migrator(&dir, db.dialect)
+        .run(&pool)
+        .await
+        .expect_err("the second migration fails");
+    let Error::Migration(failure) = &err else {
+        panic!("unexpected error: {err}");
+    };
+    assert_eq!((failure.version.as_str(), failure.line), ("2", 3), "{err}");
+    assert_eq!(
+        failure.statement.as_deref(),
+        Some("INSERT INTO t VALUES (1)")
+    );
+    assert_eq!(
+        DB::int(&pool, count).await,
+        1,
+        "the statement before the failing one ran once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_migration_runs_once_postgres() {
+    crate::support::with_db::<sqlx::Postgres, _>(
+        Dialect::Postgres,
+        1,
+        a_failing_migration_runs_once,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_migration_runs_once_mysql() {
+    crate::support::with_db::<sqlx::MySql, _>(Dialect::Mysql, 1, a_failing_migration_runs_once)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_migration_runs_once_sqlite() {
+    crate::support::with_db::<sqlx::Sqlite, _>(Dialect::Sqlite, 1, a_failing_migration_runs_once)
+        .await;
+}

@@ -8,4 +8,5 @@ mod failures;
 mod lifecycle;
 mod locks;
 mod noop;
+mod sqlite_rebuild;
 mod tenants;
