@@ -283,7 +283,7 @@ impl Checker<'_> {
                 after: &sql[s.span.end..],
                 foreign_keys_off,
             };
-            rules::structural(&ctx, &toks, &mut raw);
+            rules::structural(&ctx, &toks, &self.schema, &mut raw);
             if direction == Direction::Up {
                 rules::safety(&ctx, &toks, &st, &self.schema, &mut raw, &mut pending_fks);
                 rules::tenant(&ctx, &st, &self.schema, &self.config.lint, &mut raw);

@@ -28,8 +28,8 @@ fn raw(
 }
 
 /// Rules that break the migration whatever the data: transaction control inside a migration
-/// the runner wraps in a transaction, and `CONCURRENTLY` there.
-pub(crate) fn structural(ctx: &Context<'_>, toks: &[Token], out: &mut Vec<Raw>) {
+/// the runner wraps in a transaction, and statements PostgreSQL refuses there.
+pub(crate) fn structural(ctx: &Context<'_>, toks: &[Token], schema: &Schema, out: &mut Vec<Raw>) {
     if !ctx.transactional {
         return;
     }
@@ -46,23 +46,133 @@ pub(crate) fn structural(ctx: &Context<'_>, toks: &[Token], out: &mut Vec<Raw>) 
             "remove the statement, or mark the migration `-- migrate:up transaction:false` if it must manage its own transactions",
         ));
     }
-    let concurrent = has_words(toks, &["INDEX", "CONCURRENTLY"])
-        || has_words(toks, &["REINDEX"]) && has_words(toks, &["CONCURRENTLY"])
-        || has_words(toks, &["DETACH", "PARTITION"]) && has_words(toks, &["CONCURRENTLY"]);
-    if concurrent {
-        let at = toks
-            .iter()
-            .find(|t| t.is("CONCURRENTLY"))
-            .map_or(0, |t| t.offset);
+    // The other dialects' checks execute (SQLite) or leave it to the server (MySQL, where DDL
+    // commits on its own anyway).
+    if ctx.dialect.is_some_and(|d| d != Dialect::Postgres) {
+        return;
+    }
+    let found = refused_in_transaction_block(toks).or_else(|| partitioned_target(toks, schema));
+    if let Some((at, what)) = found {
         out.push(raw(
             ctx,
             "concurrent-in-transaction",
             at,
-            "`CONCURRENTLY` in a migration that runs in a transaction".to_owned(),
-            "PostgreSQL refuses `CONCURRENTLY` inside a transaction block, so the migration fails",
+            format!("`{what}` in a migration that runs in a transaction"),
+            &format!("PostgreSQL refuses `{what}` inside a transaction block (\"{what} cannot run inside a transaction block\"), so the migration fails"),
             "put the statement in its own migration marked `-- migrate:up transaction:false` (diesel: `run_in_transaction = false`; sqlx: `-- no-transaction`)",
         ));
     }
+}
+
+/// `REINDEX TABLE t` and `CLUSTER t`, which PostgreSQL refuses inside a transaction block when
+/// `t` is partitioned (as the schema model knows from its `PARTITION BY`).
+fn partitioned_target(toks: &[Token], schema: &Schema) -> Option<(usize, &'static str)> {
+    let words: Vec<&str> = toks.iter().map(|t| t.word().unwrap_or("")).collect();
+    let (table_at, what) = match words.as_slice() {
+        ["REINDEX", "TABLE", ..] => (2, "REINDEX TABLE"),
+        ["CLUSTER", ..] => (1 + usize::from(words.get(1) == Some(&"VERBOSE")), "CLUSTER"),
+        _ => return None,
+    };
+    // The table name may be schema-qualified: the last identifier before `USING` or the end.
+    let name = toks[table_at.min(toks.len())..]
+        .iter()
+        .take_while(|t| !t.is("USING"))
+        .filter_map(Token::ident)
+        .last()?;
+    schema
+        .table(&name)
+        .is_some_and(|t| t.partitioned)
+        .then_some((0, what))
+}
+
+/// The statements PostgreSQL refuses inside a transaction block: every caller of
+/// `PreventInTransactionBlock` in its source, each checked against PostgreSQL 15 by
+/// `tests/tests/runtime/no_transaction.rs`. Returns where the statement is judged and the
+/// name the server's message gives it. Refusals that depend on the objects (a partitioned
+/// table for `REINDEX TABLE` and `CLUSTER`) are left to the server.
+fn refused_in_transaction_block(toks: &[Token]) -> Option<(usize, &'static str)> {
+    let words: Vec<&str> = toks.iter().map(|t| t.word().unwrap_or("")).collect();
+    let first = |n: usize| words.get(..n).unwrap_or(&[]).to_vec();
+    let at = |word: &str| toks.iter().find(|t| t.is(word)).map_or(0, |t| t.offset);
+    // `CONCURRENTLY`, unless an option list turns it off: `(CONCURRENTLY false)`.
+    let concurrently = words.iter().enumerate().any(|(i, w)| {
+        *w == "CONCURRENTLY"
+            && !matches!(words.get(i + 1), Some(&("FALSE" | "OFF")))
+            && !toks
+                .get(i + 1)
+                .is_some_and(|t| t.tok == super::tokens::Tok::Number)
+    });
+    let found = match words.first().copied()? {
+        "CREATE" if has_words(toks, &["INDEX"]) && concurrently => {
+            (at("CONCURRENTLY"), "CREATE INDEX CONCURRENTLY")
+        }
+        "CREATE" if first(2) == ["CREATE", "DATABASE"] => (0, "CREATE DATABASE"),
+        "CREATE" if first(2) == ["CREATE", "TABLESPACE"] => (0, "CREATE TABLESPACE"),
+        "CREATE" if first(2) == ["CREATE", "SUBSCRIPTION"] => {
+            // `WITH (create_slot = false)` (or `connect = false`, which implies it) may run.
+            let no_slot = words.windows(3).any(|w| {
+                matches!(w[0], "CREATE_SLOT" | "CONNECT") && w[1].is_empty() && w[2] == "FALSE"
+            }) || words
+                .windows(2)
+                .any(|w| matches!(w[0], "CREATE_SLOT" | "CONNECT") && w[1] == "FALSE");
+            if no_slot {
+                return None;
+            }
+            (0, "CREATE SUBSCRIPTION ... WITH (create_slot = true)")
+        }
+        "DROP" if has_words(toks, &["INDEX"]) && concurrently => {
+            (at("CONCURRENTLY"), "DROP INDEX CONCURRENTLY")
+        }
+        "DROP" if first(2) == ["DROP", "DATABASE"] => (0, "DROP DATABASE"),
+        "DROP" if first(2) == ["DROP", "TABLESPACE"] => (0, "DROP TABLESPACE"),
+        "DROP" if first(2) == ["DROP", "SUBSCRIPTION"] => (0, "DROP SUBSCRIPTION"),
+        "REINDEX" if concurrently => (at("CONCURRENTLY"), "REINDEX CONCURRENTLY"),
+        "REINDEX" if has_words(toks, &["SCHEMA"]) => (0, "REINDEX SCHEMA"),
+        "REINDEX" if has_words(toks, &["SYSTEM"]) => (0, "REINDEX SYSTEM"),
+        "REINDEX" if has_words(toks, &["DATABASE"]) => (0, "REINDEX DATABASE"),
+        "VACUUM" => (0, "VACUUM"),
+        // `CLUSTER` alone (or `CLUSTER VERBOSE`) reclusters every table.
+        "CLUSTER" if words.iter().skip(1).all(|w| *w == "VERBOSE") => (0, "CLUSTER"),
+        "ALTER" if first(2) == ["ALTER", "SYSTEM"] => (0, "ALTER SYSTEM"),
+        "ALTER" if first(2) == ["ALTER", "DATABASE"] && has_words(toks, &["SET", "TABLESPACE"]) => {
+            (0, "ALTER DATABASE SET TABLESPACE")
+        }
+        "ALTER"
+            if first(2) == ["ALTER", "TABLE"]
+                && has_words(toks, &["DETACH", "PARTITION"])
+                && concurrently =>
+        {
+            (at("CONCURRENTLY"), "ALTER TABLE ... DETACH CONCURRENTLY")
+        }
+        "ALTER"
+            if first(2) == ["ALTER", "SUBSCRIPTION"]
+                && has_words(toks, &["REFRESH", "PUBLICATION"]) =>
+        {
+            (0, "ALTER SUBSCRIPTION ... REFRESH")
+        }
+        "ALTER"
+            if first(2) == ["ALTER", "SUBSCRIPTION"]
+                && words.iter().any(|w| matches!(*w, "SET" | "ADD" | "DROP"))
+                && has_words(toks, &["PUBLICATION"]) =>
+        {
+            // `WITH (refresh = false)` may run.
+            let no_refresh = words
+                .windows(3)
+                .any(|w| w[0] == "REFRESH" && w[2] == "FALSE")
+                || words
+                    .windows(2)
+                    .any(|w| w[0] == "REFRESH" && w[1] == "FALSE");
+            if no_refresh {
+                return None;
+            }
+            (0, "ALTER SUBSCRIPTION with refresh")
+        }
+        "DISCARD" if first(2) == ["DISCARD", "ALL"] => (0, "DISCARD ALL"),
+        "COMMIT" if first(2) == ["COMMIT", "PREPARED"] => (0, "COMMIT PREPARED"),
+        "ROLLBACK" if first(2) == ["ROLLBACK", "PREPARED"] => (0, "ROLLBACK PREPARED"),
+        _ => return None,
+    };
+    Some(found)
 }
 
 /// Pragmas SQLite ignores (or refuses) inside a transaction, which every transactional
@@ -144,6 +254,7 @@ pub(crate) fn safety(
             if_not_exists,
             columns,
             constraints,
+            ..
         } => {
             if !if_not_exists {
                 out.push(raw(ctx, "not-idempotent", 0, format!("`CREATE TABLE {name}` without `IF NOT EXISTS`"),

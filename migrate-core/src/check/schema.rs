@@ -15,6 +15,8 @@ pub(crate) struct TableInfo {
     /// The tables its foreign keys refer to, each with whether deleting a referenced row
     /// changes this table's rows (`ON DELETE CASCADE`, `SET NULL`, `SET DEFAULT`).
     pub(crate) references: Vec<(String, bool)>,
+    /// Created with `PARTITION BY`.
+    pub(crate) partitioned: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -71,6 +73,7 @@ impl Schema {
                 name,
                 columns,
                 constraints,
+                partitioned,
                 ..
             } => {
                 let mut info = TableInfo {
@@ -78,6 +81,7 @@ impl Schema {
                     indexes: Vec::new(),
                     created_in: migration,
                     references: Vec::new(),
+                    partitioned: *partitioned,
                 };
                 for c in columns {
                     if c.primary_key || c.unique {

@@ -59,6 +59,8 @@ pub(crate) enum Statement {
         if_not_exists: bool,
         columns: Vec<Column>,
         constraints: Vec<Constraint>,
+        /// `PARTITION BY …`: a partitioned table.
+        partitioned: bool,
     },
     CreateIndex {
         table: String,
@@ -274,12 +276,17 @@ fn create_table(c: &mut Cursor<'_>) -> Statement {
         return Statement::Other;
     };
     // `CREATE TABLE x AS SELECT …` and `PARTITION OF` have no column list here.
+    let partitioned = |c: &Cursor<'_>| {
+        let rest: Vec<&str> = c.t[c.i..].iter().filter_map(Token::word).collect();
+        rest.windows(2).any(|w| w == ["PARTITION", "BY"])
+    };
     let Some(items) = c.group() else {
         return Statement::CreateTable {
             name,
             if_not_exists,
             columns: Vec::new(),
             constraints: Vec::new(),
+            partitioned: partitioned(c),
         };
     };
     let mut columns = Vec::new();
@@ -302,6 +309,7 @@ fn create_table(c: &mut Cursor<'_>) -> Statement {
         if_not_exists,
         columns,
         constraints,
+        partitioned: partitioned(c),
     }
 }
 

@@ -7,6 +7,7 @@ mod crates_io;
 mod failures;
 mod lifecycle;
 mod locks;
+mod no_transaction;
 mod noop;
 mod sqlite_rebuild;
 mod tenants;
