@@ -54,9 +54,10 @@ pub(crate) struct Global {
     /// The migration folder; with it, no Cargo package is needed
     #[arg(long, global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// The SQL dialect (default: from the config, else the URL's scheme)
-    #[arg(long, global = true, value_enum)]
-    pub dialect: Option<DialectArg>,
+    /// The SQL dialect, or several (`sqlite,mysql`) to check the folder for each (default: from
+    /// the config, else the URL's scheme)
+    #[arg(long, global = true, value_enum, value_delimiter = ',')]
+    pub dialect: Vec<DialectArg>,
     /// The database URL (default: DATABASE_URL, .env, the config, then a SQLite file)
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,

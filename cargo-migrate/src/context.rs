@@ -107,8 +107,9 @@ impl Project {
 }
 
 fn apply_flags(config: &mut Config, global: &Global) -> Result<(), Failure> {
-    if let Some(d) = global.dialect {
-        config.dialect = Some(d.into());
+    if let Some(first) = global.dialect.first() {
+        config.dialect = Some((*first).into());
+        config.dialects = global.dialect.iter().map(|d| (*d).into()).collect();
     }
     if let Some(t) = &global.table {
         config.table = TableName::parse(t).map_err(|e| Failure::usage(format!("--table: {e}")))?;
@@ -259,12 +260,14 @@ impl Database {
                 )));
             }
         };
-        if let Some(configured) = project.config.dialect
-            && configured != dialect
-        {
+        let configured = project.config.checked_dialects();
+        if !configured.is_empty() && !configured.contains(&dialect) {
+            let names: Vec<&str> = configured.iter().map(|d| d.as_str()).collect();
             return Err(Failure::usage(format!(
-                "the database URL {} (from {source}) is {dialect}, but the dialect is {configured}; use a {configured} URL or change `dialect`",
-                mask_url(&url)
+                "the database URL {} (from {source}) is {dialect}, but the dialect is {}; use a {} URL or change `dialect`",
+                mask_url(&url),
+                names.join(", "),
+                names.join(" or ")
             )));
         }
         Ok(Database {

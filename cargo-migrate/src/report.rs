@@ -41,6 +41,8 @@ struct JsonFinding<'a> {
     message: &'a str,
     why: &'a str,
     fix: &'a str,
+    /// Checked for several dialects: the ones the finding holds for, when not all.
+    dialects: Vec<&'static str>,
 }
 
 /// The `check --format json` document: `{"migrations": […], "findings": […]}`, fields as
@@ -72,6 +74,7 @@ pub(crate) fn json(set: Option<&MigrationSet>, findings: &[Finding], base: &Path
                     message: &f.message,
                     why: &f.why,
                     fix: &f.fix,
+                    dialects: f.dialects.iter().map(|d| d.as_str()).collect(),
                 }
             })
             .collect(),
@@ -109,9 +112,9 @@ pub(crate) fn sarif(findings: &[Finding], base: &Path) -> String {
             let (line, column) = f.position.map_or((1, 1), |p| (p.line, p.column));
             let fix = sentence(&f.fix);
             let message = if f.why.is_empty() {
-                format!("{}. {fix}.", f.message)
+                format!("{}{}. {fix}.", only(f), f.message)
             } else {
-                format!("{}: {}. {fix}.", f.message, f.why)
+                format!("{}{}: {}. {fix}.", only(f), f.message, f.why)
             };
             let region = sarif::Region::builder()
                 .start_line(i64::from(line))
@@ -162,6 +165,16 @@ fn text(s: &str) -> sarif::MultiformatMessageString {
     sarif::MultiformatMessageString::builder().text(s).build()
 }
 
+/// `(sqlite only) ` before the message of a finding that holds for some of the checked
+/// dialects.
+fn only(f: &Finding) -> String {
+    if f.dialects.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = f.dialects.iter().map(|d| d.as_str()).collect();
+    format!("({} only) ", names.join(", "))
+}
+
 /// A relative path as a URI reference (RFC 3986): `/` separates segments, and every byte outside
 /// the unreserved set is percent-encoded, so `db migrations/1_a.sql` is `db%20migrations/1_a.sql`.
 fn uri_reference(path: &str) -> String {
@@ -205,7 +218,7 @@ pub(crate) fn github(findings: &[Finding], base: &Path) -> String {
             "::{kind} file={},line={line},col={column},title={}::{}\n",
             escape_prop(&shown(&f.path, base)),
             escape_prop(f.rule),
-            escape(&format!("{} — {}", f.message, f.fix))
+            escape(&format!("{}{} — {}", only(f), f.message, f.fix))
         ));
     }
     out
@@ -230,6 +243,7 @@ mod tests {
             message: "`DROP TABLE \"a\"` loses data".into(),
             why: "why".into(),
             fix: "fix: later, 100%".into(),
+            dialects: Vec::new(),
         }
     }
 
@@ -257,7 +271,7 @@ mod tests {
         let j = json(None, &f, base);
         assert_eq!(
             j,
-            "{\"migrations\":[],\"findings\":[{\"rule\":\"drop-table\",\"level\":\"warn\",\"path\":\"migrations/1_a.sql\",\"line\":3,\"column\":5,\"message\":\"`DROP TABLE \\\"a\\\"` loses data\",\"why\":\"why\",\"fix\":\"fix: later, 100%\"}]}"
+            "{\"migrations\":[],\"findings\":[{\"rule\":\"drop-table\",\"level\":\"warn\",\"path\":\"migrations/1_a.sql\",\"line\":3,\"column\":5,\"message\":\"`DROP TABLE \\\"a\\\"` loses data\",\"why\":\"why\",\"fix\":\"fix: later, 100%\",\"dialects\":[]}]}"
         );
         let s = sarif(&f, base);
         assert!(

@@ -22,6 +22,9 @@ pub struct Config {
     /// The migration folder, relative to the package root.
     pub dir: PathBuf,
     pub dialect: Option<Dialect>,
+    /// Every dialect the folder runs on (`dialects = ["sqlite", "mysql"]`), when it is checked
+    /// for more than one: development on SQLite, production on MySQL. Empty: just `dialect`.
+    pub dialects: Vec<Dialect>,
     /// The history table.
     pub table: TableName,
     /// How `cargo migrate new` numbers a migration in a folder that has none yet.
@@ -49,6 +52,7 @@ impl Default for Config {
         Config {
             dir: PathBuf::from("migrations"),
             dialect: None,
+            dialects: Vec::new(),
             table: TableName::default(),
             versioning: Versioning::Timestamp,
             database_url: None,
@@ -231,15 +235,27 @@ pub enum ConfigErrorKind {
     NotLowerable { rule: String },
     #[error("`{value}` is not a valid identifier; use letters, digits and `_` (at most 63)")]
     BadIdentifier { value: String },
+    #[error("the dialect `{dialect}` is not one of `dialects`; add it there, or remove `dialect`")]
+    DialectNotListed { dialect: Dialect },
 }
 
-const TOP_KEYS: &str = "dir, dialect, table, versioning, database-url, out-of-order and lint";
+const TOP_KEYS: &str =
+    "dir, dialect, dialects, table, versioning, database-url, out-of-order and lint";
 const LINT_KEYS: &str = "a rule id, tenant-column, global-tables and sqlite-functions";
 
 impl Config {
     /// Reads the configuration of the package whose manifest is `manifest`. Keys missing from
     /// `[package.metadata.migrate]` are taken from `[workspace.metadata.migrate]` of the
     /// workspace root (found through `package.workspace`, or by looking upwards as Cargo does).
+    /// The dialects the folder is checked for: `dialects` when given, else `dialect`.
+    pub fn checked_dialects(&self) -> Vec<Dialect> {
+        if self.dialects.is_empty() {
+            self.dialect.into_iter().collect()
+        } else {
+            self.dialects.clone()
+        }
+    }
+
     pub fn from_manifest(manifest: &Path) -> Result<Config, ConfigError> {
         let text = read(manifest)?;
         let doc = parse(manifest, &text)?;
@@ -277,6 +293,17 @@ impl Config {
                 &text,
                 "package.metadata.migrate",
             )?;
+        }
+        if let Some(d) = config.dialect
+            && !config.dialects.is_empty()
+            && !config.dialects.contains(&d)
+        {
+            return Err(ConfigError {
+                path: manifest.to_owned(),
+                key: Some("package.metadata.migrate.dialect".to_owned()),
+                position: None,
+                kind: ConfigErrorKind::DialectNotListed { dialect: d },
+            });
         }
         Ok(config)
     }
@@ -393,6 +420,25 @@ fn apply(
         let name = key.get_ref().as_ref();
         match name {
             "dir" => config.dir = PathBuf::from(ctx.string(name, value)?),
+            "dialects" => {
+                let mut dialects = Vec::new();
+                for s in string_array(&ctx, name, value)? {
+                    let d: Dialect = s.parse().map_err(|_| {
+                        ctx.error(
+                            name,
+                            value.span(),
+                            ConfigErrorKind::BadValue {
+                                value: s.clone(),
+                                expected: "a list of postgres, mysql, sqlite",
+                            },
+                        )
+                    })?;
+                    if !dialects.contains(&d) {
+                        dialects.push(d);
+                    }
+                }
+                config.dialects = dialects;
+            }
             "dialect" => {
                 let s = ctx.string(name, value)?;
                 config.dialect = Some(s.parse().map_err(|_| {

@@ -108,6 +108,10 @@ fn dialect(args: &Args, config: &Config) -> syn::Result<Option<Dialect>> {
     if config.dialect.is_some() {
         return Ok(config.dialect);
     }
+    // `dialects = [...]`: the folder is checked for each; it is read as the first.
+    if let Some(first) = config.dialects.first() {
+        return Ok(Some(*first));
+    }
     let enabled: Vec<Dialect> = [
         (cfg!(feature = "postgres"), Dialect::Postgres),
         (cfg!(feature = "mysql"), Dialect::Mysql),
@@ -139,7 +143,13 @@ fn embed(args: &Args, manifest_dir: &Path) -> syn::Result<TokenStream> {
     let mut config = Config::from_manifest(&manifest)
         .map_err(|e| syn::Error::new(at, format!("embed_migrations!: {e}")))?;
     config.dialect = dialect(args, &config)?;
-    if config.dialect == Some(Dialect::Sqlite) && !migrate_core::check::SQLITE_EXECUTION {
+    if args.dialect.is_some() {
+        // The macro's argument names the one dialect to check.
+        config.dialects.clear();
+    }
+    if config.checked_dialects().contains(&Dialect::Sqlite)
+        && !migrate_core::check::SQLITE_EXECUTION
+    {
         return Err(syn::Error::new(
             at,
             "embed_migrations!: the dialect is sqlite, but migrate-runtime's `sqlite` feature is off, so neither the SQLite check nor the SQLite backend is built; add `features = [\"sqlite\"]` to the migrate-runtime dependency",

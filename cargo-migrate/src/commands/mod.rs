@@ -41,7 +41,10 @@ impl Session {
         out: &Output,
         create_missing: bool,
     ) -> Result<Session, Failure> {
-        let project = Project::resolve(global)?;
+        let mut project = Project::resolve(global)?;
+        let database = Database::resolve(global, &project)?;
+        // A folder for several dialects is read as the database's.
+        project.config.dialect = Some(database.dialect);
         let set = project.load()?;
         for w in &set.warnings {
             out.warn(&w.to_string());
@@ -53,7 +56,6 @@ impl Session {
             project.config.table
         ));
         let migrator = Migrator::from_set(&set, &project.config, &project.root);
-        let database = Database::resolve(global, &project)?;
         out.say(&format!(
             "database: {} (from {})",
             database.shown(),

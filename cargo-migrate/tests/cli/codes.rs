@@ -244,3 +244,59 @@ fn a_common_or_one_letter_password_masks_only_the_url() {
         );
     }
 }
+
+#[test]
+fn check_for_two_dialects_names_the_one_that_refuses() {
+    let dir = std::env::temp_dir().join(migrate_tests::unique("cli-two-dialects"));
+    std::fs::create_dir_all(dir.join("migrations")).expect("mkdir");
+    std::fs::write(
+        dir.join("migrations/0001_a.sql"),
+        "CREATE TABLE a (id INT PRIMARY KEY, name VARCHAR(50));\nALTER TABLE a MODIFY COLUMN name VARCHAR(80);\n",
+    )
+    .expect("write");
+    let run = expect(
+        run_in(
+            &dir,
+            &["--dir", "migrations", "--dialect", "sqlite,mysql", "check"],
+            &[],
+        ),
+        3,
+    );
+    assert!(
+        run.stdout
+            .contains("error[syntax-error] (sqlite only): SQLite:"),
+        "{}",
+        run.stdout
+    );
+    let json = expect(
+        run_in(
+            &dir,
+            &[
+                "--dir",
+                "migrations",
+                "--dialect",
+                "sqlite,mysql",
+                "check",
+                "--format",
+                "json",
+            ],
+            &[],
+        ),
+        3,
+    );
+    assert!(
+        json.stdout.contains("\"dialects\":[\"sqlite\"]"),
+        "{}",
+        json.stdout
+    );
+    // Each alone: MySQL accepts it.
+    expect(
+        run_in(
+            &dir,
+            &["--dir", "migrations", "--dialect", "mysql", "check"],
+            &[],
+        ),
+        0,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

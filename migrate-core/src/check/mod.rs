@@ -43,6 +43,9 @@ pub struct Finding {
     pub why: String,
     /// The safe recipe, or what to do.
     pub fix: String,
+    /// When the folder is checked for several dialects: the ones this finding holds for, if
+    /// not all of them (a statement one of them refuses). Empty otherwise.
+    pub dialects: Vec<Dialect>,
 }
 
 impl Finding {
@@ -59,6 +62,7 @@ impl Finding {
             message: d.kind.message(),
             why: String::new(),
             fix: d.kind.help(),
+            dialects: Vec::new(),
         }
     }
 }
@@ -80,9 +84,47 @@ impl CheckReport {
     }
 }
 
-/// Checks a loaded folder for `config.dialect`. Without a dialect only the dialect-free rules
-/// run. The set's own warnings (ignored files, rules set to `warn`) come first.
+/// Checks a loaded folder for `config.dialect`, or once for each of `config.dialects` when the
+/// folder runs on several. Without a dialect only the dialect-free rules run. The set's own
+/// warnings (ignored files, rules set to `warn`) come first.
+///
+/// With several dialects, a finding every dialect reports is reported once; one that only some
+/// report (a statement one of them refuses) names them in [`Finding::dialects`].
 pub fn check(set: &MigrationSet, config: &Config) -> CheckReport {
+    let dialects = config.checked_dialects();
+    if dialects.len() < 2 {
+        let mut one = config.clone();
+        one.dialect = dialects.first().copied();
+        return check_one(set, &one);
+    }
+    let mut merged: Vec<Finding> = Vec::new();
+    for dialect in &dialects {
+        let mut one = config.clone();
+        one.dialect = Some(*dialect);
+        for f in check_one(set, &one).findings {
+            let same = merged.iter_mut().find(|m| {
+                (m.rule, &m.path, m.position, &m.message, m.level)
+                    == (f.rule, &f.path, f.position, &f.message, f.level)
+            });
+            match same {
+                Some(m) => m.dialects.push(*dialect),
+                None => merged.push(Finding {
+                    dialects: vec![*dialect],
+                    ..f
+                }),
+            }
+        }
+    }
+    for f in &mut merged {
+        if f.dialects.len() == dialects.len() {
+            f.dialects.clear();
+        }
+    }
+    merged.sort_by(|a, b| (&a.path, a.position).cmp(&(&b.path, b.position)));
+    CheckReport { findings: merged }
+}
+
+fn check_one(set: &MigrationSet, config: &Config) -> CheckReport {
     let mut checker = Checker {
         config,
         dialect: config.dialect,
@@ -213,6 +255,7 @@ impl Checker<'_> {
             ),
             why: "a stale allow hides the rule from the next statement written below it".to_owned(),
             fix: "remove the line, or move it above the statement it is meant for".to_owned(),
+            dialects: Vec::new(),
         });
     }
 
@@ -356,6 +399,7 @@ impl Checker<'_> {
                 message: r.message,
                 why: r.why,
                 fix: r.fix,
+                dialects: Vec::new(),
             });
         }
         let mut whole_file_used = Vec::new();

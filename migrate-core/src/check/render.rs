@@ -44,7 +44,18 @@ pub fn finding(f: &Finding, base: &Path) -> String {
         } else {
             "warning"
         };
-        let _ = writeln!(out, "{severity}[{}]: {}", f.rule, f.message);
+        if f.dialects.is_empty() {
+            let _ = writeln!(out, "{severity}[{}]: {}", f.rule, f.message);
+        } else {
+            let names: Vec<&str> = f.dialects.iter().map(|d| d.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "{severity}[{}] ({} only): {}",
+                f.rule,
+                names.join(", "),
+                f.message
+            );
+        }
         let _ = write!(out, "  --> {}", shown(&f.path, base));
         if let Some(p) = f.position {
             let _ = write!(out, ":{p}");
@@ -89,6 +100,7 @@ mod tests {
             message: "`DROP TABLE \"a\"` loses data".into(),
             why: "why".into(),
             fix: "fix: later, 100%".into(),
+            dialects: Vec::new(),
         }
     }
 

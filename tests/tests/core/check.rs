@@ -525,3 +525,59 @@ fn tenant_rules_on_a_multi_tenant_folder() {
         ]
     );
 }
+
+/// One folder for two databases: `dialects = ["sqlite", "mysql"]` checks it for each. What one
+/// of them refuses is reported for that one alone; what both report, once.
+#[test]
+fn a_folder_for_sqlite_and_mysql_names_the_dialect_that_refuses() {
+    let dir = TempDir::new("two-dialects");
+    dir.write(
+        "0001_base.sql",
+        "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(50));\n",
+    );
+    // MySQL-only: SQLite has no MODIFY.
+    dir.write(
+        "0002_mysql_only.sql",
+        "ALTER TABLE users MODIFY COLUMN name VARCHAR(80) NOT NULL;\n",
+    );
+    // SQLite-only: MySQL spells it AUTO_INCREMENT.
+    dir.write(
+        "0003_sqlite_only.sql",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT);\n",
+    );
+    // Both: a dropped table is a warning for each.
+    dir.write("0004_both.sql", "DROP TABLE notes;\n");
+    let mut config = Config::default();
+    config.dialects = vec![Dialect::Sqlite, Dialect::Mysql];
+    let set = MigrationSet::load(&dir.0, &config).expect("loads");
+    let report = check(&set, &config);
+    let of = |file: &str, rule: &str| -> Vec<Vec<Dialect>> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.path.ends_with(file) && f.rule == rule)
+            .map(|f| f.dialects.clone())
+            .collect()
+    };
+    assert_eq!(
+        of("0002_mysql_only.sql", "syntax-error"),
+        [vec![Dialect::Sqlite]],
+        "{report:#?}"
+    );
+    assert_eq!(
+        of("0003_sqlite_only.sql", "syntax-error"),
+        [vec![Dialect::Mysql]],
+        "{report:#?}"
+    );
+    assert_eq!(
+        of("0004_both.sql", "drop-table"),
+        [Vec::<Dialect>::new()],
+        "{report:#?}"
+    );
+    let text = migrate_core::check::render::human(&report.findings, &dir.0);
+    assert!(
+        text.contains("error[syntax-error] (sqlite only): SQLite:"),
+        "{text}"
+    );
+    assert!(text.contains("error[syntax-error] (mysql only):"), "{text}");
+}

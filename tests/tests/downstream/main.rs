@@ -178,3 +178,25 @@ fn several_backends_and_no_dialect_fail_the_build_and_ask_for_one() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_folder_for_two_dialects_fails_the_build_naming_the_one_that_refuses() {
+    let dir = application("two-dialects", "2024", "sqlite,mysql");
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("read");
+    std::fs::write(
+        &manifest,
+        format!("{text}\n[package.metadata.migrate]\ndialects = [\"sqlite\", \"mysql\"]\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("migrations/0002_modify.sql"),
+        "ALTER TABLE users MODIFY COLUMN email VARCHAR(200) NOT NULL;\n",
+    )
+    .expect("write");
+    let stderr = check_fails(&dir);
+    assert!(
+        stderr.contains("[syntax-error] (sqlite only): SQLite:"),
+        "{stderr}"
+    );
+}
