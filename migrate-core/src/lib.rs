@@ -57,6 +57,16 @@ pub mod __fuzz {
         )
     }
 
+    /// Why the MySQL check leaves a statement to the server (`Some(reason)`), or `None` when
+    /// sqlparser judges it.
+    #[cfg(feature = "mysql")]
+    pub fn mysql_not_judged(statement: &str) -> Option<&'static str> {
+        match crate::check::mysql::judge(statement) {
+            crate::check::mysql::Verdict::Judge => None,
+            crate::check::mysql::Verdict::Skip(reason) => Some(reason),
+        }
+    }
+
     /// Parses a file's `-- migrate:` sections, as the loader does for single-file migrations.
     pub fn parse_sections(text: &str) {
         let parts = crate::sections::parse(text, crate::sections::FileShape::Sections);

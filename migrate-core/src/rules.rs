@@ -129,7 +129,7 @@ pub const RULES: &[Rule] = &[
         default: Deny,
         lowerable: true,
         dialects: ALL,
-        summary: "A statement the database would refuse: PostgreSQL's grammar (an exact parser), SQLite's own library (the folder is executed as the runtime runs it), MySQL's lexical rules and syntax of other dialects.",
+        summary: "A statement the database would refuse: PostgreSQL's grammar (an exact parser), SQLite's own library (the folder is executed as the runtime runs it), MySQL's grammar (sqlparser, for the statements it models; routines, triggers and events are left to the server) and the syntax of the other dialects.",
         why: "The migration fails at deploy time, under the lock, after the migrations before it were applied.",
         fix: "Fix the statement. On SQLite an unknown table or column is found too, because the migrations run in order; functions the application registers are declared with `sqlite-functions`.",
         example: pg(&[(

@@ -4,6 +4,8 @@
 //!
 //! The library returns data; rendering is in [`render`], and only the CLI prints.
 
+#[cfg(feature = "mysql")]
+pub(crate) mod mysql;
 mod rules;
 mod schema;
 #[cfg(feature = "sqlite")]

@@ -1,5 +1,6 @@
-//! Syntax, per dialect: PostgreSQL through an exact parser, MySQL through lexical checks and a
-//! list of PostgreSQL-only and SQLite-only syntax. SQLite is checked by executing the
+//! Syntax, per dialect: PostgreSQL through an exact parser; MySQL through lexical checks, a list
+//! of PostgreSQL-only and SQLite-only syntax and, with the `mysql` feature, sqlparser's MySQL
+//! grammar where it models MySQL well ([`super::mysql`]). SQLite is checked by executing the
 //! migrations, in [`super::sqlite`].
 
 use crate::Dialect;
@@ -56,7 +57,9 @@ pub(crate) fn postgres(sql: &str) -> Vec<SyntaxProblem> {
 }
 
 /// Words that exist only in PostgreSQL or SQLite and that MySQL/MariaDB reject, with what to
-/// write instead. Only unambiguous cases: a guess never fails a build.
+/// write instead. Only unambiguous cases: a guess never fails a build. (Type names such as
+/// `JSONB` are not here: a column may be called that. sqlparser's check judges types where a
+/// type is written.)
 const NOT_MYSQL: &[(&[&str], &str, &str)] = &[
     (
         &["CONCURRENTLY"],
@@ -67,27 +70,6 @@ const NOT_MYSQL: &[(&[&str], &str, &str)] = &[
         &["ILIKE"],
         "`ILIKE` is PostgreSQL syntax",
         "use `LIKE` with a case-insensitive collation",
-    ),
-    (
-        &["TIMESTAMPTZ"],
-        "`TIMESTAMPTZ` is a PostgreSQL type",
-        "use `TIMESTAMP` or `DATETIME`",
-    ),
-    (&["JSONB"], "`JSONB` is a PostgreSQL type", "use `JSON`"),
-    (
-        &["BIGSERIAL"],
-        "`BIGSERIAL` is a PostgreSQL type",
-        "use `BIGINT UNSIGNED AUTO_INCREMENT`",
-    ),
-    (
-        &["SMALLSERIAL"],
-        "`SMALLSERIAL` is a PostgreSQL type",
-        "use `SMALLINT AUTO_INCREMENT`",
-    ),
-    (
-        &["BYTEA"],
-        "`BYTEA` is a PostgreSQL type",
-        "use `BLOB` or `VARBINARY`",
     ),
     (
         &["CREATE", "EXTENSION"],
@@ -192,6 +174,19 @@ pub(crate) fn mysql(sql: &str) -> Vec<SyntaxProblem> {
                 fix,
             });
         }
+    }
+    // The parser's findings, for the statements the word list found nothing in.
+    #[cfg(feature = "mysql")]
+    {
+        let spans: Vec<std::ops::Range<usize>> = split.sql().map(|s| s.span.clone()).collect();
+        let statement_of = |offset: usize| spans.iter().position(|r| r.contains(&offset));
+        let judged: Vec<Option<usize>> = out.iter().map(|p| statement_of(p.offset)).collect();
+        for p in super::mysql::problems(sql) {
+            if !judged.contains(&statement_of(p.offset)) {
+                out.push(p);
+            }
+        }
+        out.sort_by_key(|p| p.offset);
     }
     out
 }

@@ -238,6 +238,12 @@ fn mysql_invalid_statements_are_rejected_where_they_break() {
         "",
         &[
             ("CREATE INDEX CONCURRENTLY i ON t (a);", 3, 14),
+            // Typos, which only a parser of MySQL's grammar catches.
+            ("SELEC 1;", 3, 1),
+            ("CREATE TABEL t (id INT);", 3, 8),
+            ("ALTER TABEL t ADD COLUMN a INT;", 3, 7),
+            ("CREATE TABLE t (id INT, name VARCHR(20));", 3, 30),
+            ("INSERT INTO t (a) VALUSE (1);", 3, 19),
             ("SELECT a::text FROM t;", 3, 9),
             ("CREATE TABLE t (id BIGSERIAL PRIMARY KEY);", 3, 20),
             ("CREATE TABLE t (id SMALLSERIAL);", 3, 20),

@@ -118,6 +118,10 @@ fn edition_2021_and_2024_applications_build_with_sqlite_and_postgres() {
             );
         }
         assert!(has(&postgres, "sqlx-postgres"), "{postgres:?}");
+        assert!(
+            !has(&postgres, "sqlparser"),
+            "a PostgreSQL-only application builds the MySQL parser"
+        );
     }
 }
 

@@ -86,3 +86,8 @@ INSERT INTO sessions (token, user_id) VALUES (SHA2('x', 256), 1);
 SELECT token FROM sessions WHERE expires_at > NOW() - INTERVAL 1 DAY ORDER BY expires_at DESC LIMIT 5;
 CREATE TEMPORARY TABLE tmp_ids (id INT);
 DROP TEMPORARY TABLE tmp_ids;
+-- Names that are PostgreSQL type names are ordinary identifiers in MySQL.
+CREATE TABLE pg_words (jsonb INT, bytea TEXT, timestamptz DATETIME, bigserial BIGINT);
+SELECT jsonb, bytea FROM pg_words WHERE timestamptz IS NOT NULL;
+ALTER TABLE pg_words ADD COLUMN smallserial INT;
+DROP TABLE pg_words;
