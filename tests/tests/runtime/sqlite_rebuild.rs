@@ -130,3 +130,47 @@ async fn a_dangling_reference_fails_the_migration_and_changes_nothing() {
     pool.close().await;
     db.drop().await;
 }
+
+/// `VACUUM` in a migration outside a transaction passes the check and runs; the check denies it
+/// only in a transactional one (`migrate-runtime/tests/embed/fail/sqlite_vacuum.rs`).
+#[tokio::test]
+async fn vacuum_outside_a_transaction_runs() {
+    let Some(db) = TestDb::create(Dialect::Sqlite).await else {
+        return;
+    };
+    let dir = db.dir().join("migrations");
+    write_migrations(
+        &dir,
+        &[
+            (
+                "1_a.sql",
+                "CREATE TABLE a (id INTEGER);\nINSERT INTO a VALUES (1);\n",
+            ),
+            (
+                "2_compact.sql",
+                "-- no-transaction\nDELETE FROM a;\nVACUUM;\n",
+            ),
+            ("3_b.sql", "CREATE TABLE b (id INTEGER);\n"),
+        ],
+    );
+    let mut config = migrate_core::Config::default();
+    config.dialect = Some(Dialect::Sqlite);
+    let set = migrate_core::MigrationSet::load(&dir, &config).expect("loads");
+    assert!(!migrate_core::check(&set, &config).has_errors());
+    let pool = pool(&db).await;
+    let report = migrator(&dir, Dialect::Sqlite)
+        .run(&pool)
+        .await
+        .expect("applies");
+    assert_eq!(report.applied.len(), 3);
+    assert_eq!(
+        int(
+            &pool,
+            "SELECT count(*) FROM _migrations WHERE status = 'applied'"
+        )
+        .await,
+        3
+    );
+    pool.close().await;
+    db.drop().await;
+}
