@@ -76,6 +76,65 @@ pub(crate) struct Global {
     /// Output format; `sarif` and `github` are for `check`
     #[arg(long, global = true, value_enum, default_value = "human")]
     pub format: Format,
+    /// Set a lint rule to `allow`, over the config (repeatable; the last level given wins)
+    #[arg(short = 'A', long = "allow", global = true, value_name = "RULE")]
+    pub allow: Vec<String>,
+    /// Set a lint rule to `warn`, over the config
+    #[arg(short = 'W', long = "warn", global = true, value_name = "RULE")]
+    pub warn: Vec<String>,
+    /// Set a lint rule to `deny`, over the config
+    #[arg(short = 'D', long = "deny", global = true, value_name = "RULE")]
+    pub deny: Vec<String>,
+    /// `-A`, `-W` and `-D` in the order they were given, so the last one wins.
+    #[arg(skip)]
+    pub lint_levels: Vec<(migrate_core::Level, String)>,
+}
+
+impl Global {
+    /// Orders `-A/-W/-D` as they appear in `args`, the raw command line.
+    pub(crate) fn order_lint_levels(&mut self, args: &[std::ffi::OsString]) {
+        use migrate_core::Level;
+        let mut ordered = Vec::new();
+        let mut args = args.iter().map(|a| a.to_string_lossy().into_owned());
+        while let Some(arg) = args.next() {
+            if arg == "--" {
+                break;
+            }
+            let (level, attached) = match arg.as_str() {
+                "-A" | "--allow" => (Level::Allow, None),
+                "-W" | "--warn" => (Level::Warn, None),
+                "-D" | "--deny" => (Level::Deny, None),
+                a if a.starts_with("--allow=") => {
+                    (Level::Allow, Some(a["--allow=".len()..].to_owned()))
+                }
+                a if a.starts_with("--warn=") => {
+                    (Level::Warn, Some(a["--warn=".len()..].to_owned()))
+                }
+                a if a.starts_with("--deny=") => {
+                    (Level::Deny, Some(a["--deny=".len()..].to_owned()))
+                }
+                a if a.len() > 2 && a.starts_with("-A") => (Level::Allow, Some(a[2..].to_owned())),
+                a if a.len() > 2 && a.starts_with("-W") => (Level::Warn, Some(a[2..].to_owned())),
+                a if a.len() > 2 && a.starts_with("-D") => (Level::Deny, Some(a[2..].to_owned())),
+                _ => continue,
+            };
+            if let Some(rule) = attached.or_else(|| args.next()) {
+                ordered.push((level, rule));
+            }
+        }
+        // What clap parsed is the truth; the scan only gives the order. Should they disagree
+        // (an unusual spelling), the levels apply as allow, then warn, then deny.
+        if ordered.len() != self.allow.len() + self.warn.len() + self.deny.len() {
+            ordered = self
+                .allow
+                .iter()
+                .map(|r| (Level::Allow, r.clone()))
+                .chain(self.warn.iter().map(|r| (Level::Warn, r.clone())))
+                .chain(self.deny.iter().map(|r| (Level::Deny, r.clone())))
+                .collect();
+        }
+        self.lint_levels = ordered;
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -28,11 +28,28 @@ impl Project {
             Failure::usage("the current folder cannot be read; run from an existing folder")
                 .caused_by(&e)
         })?;
-        if let (Some(dir), None, None) = (&global.dir, &global.manifest_path, &global.package) {
-            // With `--dir`, no Cargo package is needed.
-            let mut config = Config::default();
+        let own_config = cwd.join(migrate_core::config::CONFIG_FILE);
+        let no_package = global.manifest_path.is_none()
+            && global.package.is_none()
+            && (global.dir.is_some() || (own_config.is_file() && !cwd.join("Cargo.toml").exists()));
+        if no_package {
+            // With `--dir` (or a `migrate.toml` here and no Cargo package), no package is
+            // needed: the settings come from a `migrate.toml` beside the folder or here.
+            let mut candidates = Vec::new();
+            if let Some(dir) = &global.dir {
+                let dir = cwd.join(dir);
+                candidates.push(dir.join(migrate_core::config::CONFIG_FILE));
+                if let Some(parent) = dir.parent() {
+                    candidates.push(parent.join(migrate_core::config::CONFIG_FILE));
+                }
+            }
+            candidates.push(own_config);
+            let mut config = Config::from_config_file(&candidates).map_err(Failure::from)?;
             apply_flags(&mut config, global)?;
-            let dir = cwd.join(dir);
+            let dir = match &global.dir {
+                Some(dir) => cwd.join(dir),
+                None => cwd.join(&config.dir),
+            };
             let name = cwd.file_name().map_or_else(
                 || "migrate".to_owned(),
                 |n| n.to_string_lossy().into_owned(),
@@ -116,6 +133,20 @@ fn apply_flags(config: &mut Config, global: &Global) -> Result<(), Failure> {
     }
     if let Some(dir) = &global.dir {
         config.dir = dir.clone();
+    }
+    for (level, rule) in &global.lint_levels {
+        config.lint.set_level(rule, *level).map_err(|e| {
+            let ids: Vec<&str> = migrate_core::rules::RULES.iter().map(|r| r.id).collect();
+            Failure::usage(format!(
+                "{} {rule}: {e}; the rules are {}",
+                match level {
+                    migrate_core::Level::Allow => "-A",
+                    migrate_core::Level::Warn => "-W",
+                    migrate_core::Level::Deny => "-D",
+                },
+                ids.join(", ")
+            ))
+        })?;
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     if args.get(1).is_none_or(|a| a != "migrate") {
         args.insert(1, "migrate".into());
     }
-    let Cargo::Migrate(migrate) = match Cargo::try_parse_from(args) {
+    let Cargo::Migrate(mut migrate) = match Cargo::try_parse_from(&args) {
         Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
@@ -34,6 +34,7 @@ fn main() -> ExitCode {
             });
         }
     };
+    migrate.global.order_lint_levels(&args);
     let global = migrate.global;
     let out = Output::new(global.color, global.quiet, global.verbose, global.format);
     let runtime = match tokio::runtime::Builder::new_current_thread()

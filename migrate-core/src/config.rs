@@ -43,9 +43,14 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigSource {
     pub path: PathBuf,
-    /// `package.metadata.migrate` or `workspace.metadata.migrate`.
+    /// `package.metadata.migrate`, `workspace.metadata.migrate`, or `migrate.toml` (the whole
+    /// file).
     pub section: &'static str,
 }
+
+/// The name of the config file read beside a migration folder (or in the current folder),
+/// with the keys of `[package.metadata.migrate]` at its top level.
+pub const CONFIG_FILE: &str = "migrate.toml";
 
 impl Default for Config {
     fn default() -> Self {
@@ -285,6 +290,23 @@ impl Config {
                 )?;
             }
         }
+        // A `migrate.toml` of the package: under the package's own section, over the workspace's.
+        let root = manifest.parent().unwrap_or(Path::new("."));
+        let mut beside = vec![root.join(CONFIG_FILE)];
+        if let Some(pkg) = package_section
+            && let Some(DeValue::String(dir)) = get(pkg, "dir").map(Spanned::get_ref)
+        {
+            let folder = root.join(dir.as_ref());
+            beside.push(folder.join(CONFIG_FILE));
+            if let Some(parent) = folder.parent() {
+                beside.push(parent.join(CONFIG_FILE));
+            }
+        } else {
+            beside.push(root.join("migrations").join(CONFIG_FILE));
+        }
+        if let Some(file) = beside.into_iter().find(|p| p.is_file()) {
+            config.merge_file(&file)?;
+        }
         if let Some(pkg) = package_section {
             apply(
                 &mut config,
@@ -306,6 +328,36 @@ impl Config {
             });
         }
         Ok(config)
+    }
+}
+
+impl Config {
+    /// The config of a folder with no Cargo package: the defaults, under the first
+    /// `migrate.toml` of `candidates` that exists (none: the defaults alone).
+    pub fn from_config_file(candidates: &[PathBuf]) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        if let Some(file) = candidates.iter().find(|p| p.is_file()) {
+            config.merge_file(file)?;
+        }
+        Ok(config)
+    }
+
+    /// Applies a `migrate.toml`: the keys of `[package.metadata.migrate]` at its top level. Its
+    /// `dir` is relative to the file's own folder.
+    pub fn merge_file(&mut self, file: &Path) -> Result<(), ConfigError> {
+        let text = read(file)?;
+        let doc = parse(file, &text)?;
+        apply(self, &doc, file, &text, "")?;
+        if get(&doc, "dir").is_some()
+            && self.dir.is_relative()
+            && let Some(folder) = file.parent()
+        {
+            self.dir = folder.join(&self.dir);
+        }
+        if let Some(source) = self.sources.last_mut() {
+            source.section = CONFIG_FILE;
+        }
+        Ok(())
     }
 }
 
@@ -380,7 +432,11 @@ impl Ctx<'_> {
     fn error(&self, key: &str, span: Range<usize>, kind: ConfigErrorKind) -> ConfigError {
         ConfigError {
             path: self.path.to_owned(),
-            key: Some(format!("{}.{key}", self.prefix)),
+            key: Some(if self.prefix.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{}.{key}", self.prefix)
+            }),
             position: Some(Position::of_offset(self.text, span.start)),
             kind,
         }

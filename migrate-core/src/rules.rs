@@ -771,7 +771,7 @@ pub fn explain(rule: &Rule) -> String {
     let lowering = match (rule.group, rule.lowerable) {
         (RuleGroup::Folder, _) => "no: the level of a folder code is fixed",
         (_, true) => {
-            "yes (`[package.metadata.migrate.lint]`, or `-- migrate:allow` for one statement or file)"
+            "yes (`[package.metadata.migrate.lint]`, `[lint]` in `migrate.toml`, `-A/-W/-D` on the command line, or `-- migrate:allow` for one statement or file)"
         }
         (_, false) => "no: the folder cannot be run with it",
     };
@@ -806,9 +806,10 @@ pub fn catalogue() -> String {
          registry in `migrate-core/src/rules.rs` (a test fails when this file is out of date;\n\
          `MIGRATE_BLESS=1 cargo test -p migrate-tests --test core rules_md` rewrites it).\n\
          `cargo migrate check --explain <id>` prints one entry.\n\n\
-         Levels are set per rule under `[package.metadata.migrate.lint]`; `-- migrate:allow <id>`\n\
-         silences one statement, or a whole file from its top. The levels of folder codes are\n\
-         fixed.\n\n",
+         Levels are set per rule under `[package.metadata.migrate.lint]` (or `[lint]` in a\n\
+         `migrate.toml`), and over the config with `-A/-W/-D <id>` on the command line;\n\
+         `-- migrate:allow <id>` silences one statement, or a whole file from its top. The levels\n\
+         of folder codes are fixed.\n\n",
     );
     out.push_str("| id | group | default | can be lowered |\n|---|---|---|---|\n");
     for r in all() {
