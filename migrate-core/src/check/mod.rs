@@ -217,6 +217,9 @@ pub(crate) struct Raw {
     pub message: String,
     pub why: String,
     pub fix: String,
+    /// The highest level this finding may have, whatever its rule's level: a case the server
+    /// only warns about, under a rule that is otherwise an error.
+    pub cap: Option<Level>,
 }
 
 impl Checker<'_> {
@@ -292,6 +295,7 @@ impl Checker<'_> {
                 message: p.message,
                 why: String::new(),
                 fix: p.fix,
+                cap: None,
             });
         }
 
@@ -305,6 +309,7 @@ impl Checker<'_> {
                     .to_owned(),
                 fix: "add a `-- migrate:down` section (or a `.down.sql` file) that undoes it"
                     .to_owned(),
+                cap: None,
             });
         }
 
@@ -371,6 +376,7 @@ impl Checker<'_> {
                 continue;
             }
             let level = self.config.lint.level(r.rule);
+            let level = r.cap.map_or(level, |cap| level.min(cap));
             if level == Level::Allow {
                 continue;
             }

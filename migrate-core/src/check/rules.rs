@@ -24,6 +24,7 @@ fn raw(
         message,
         why: why.to_owned(),
         fix: fix.to_owned(),
+        cap: None,
     }
 }
 
@@ -36,15 +37,39 @@ pub(crate) fn structural(ctx: &Context<'_>, toks: &[Token], schema: &Schema, out
     if ctx.dialect == Some(Dialect::Sqlite) {
         sqlite_pragma(ctx, out);
     }
-    if is_transaction_control(ctx.text) {
-        out.push(raw(
-            ctx,
-            "transaction-nesting",
-            0,
-            format!("`{}` inside a migration that runs in a transaction", first_words(ctx.text, 2)),
-            "the runner already wraps the migration and its history row in one transaction; this ends it early, so the row and the SQL no longer commit together",
-            "remove the statement, or mark the migration `-- migrate:up transaction:false` if it must manage its own transactions",
-        ));
+    // Judged by what each server does with it. MySQL runs a migration statement by statement
+    // behind its `dirty` row, so its own transaction control splits nothing.
+    if is_transaction_control(ctx.text) && ctx.dialect != Some(Dialect::Mysql) {
+        let opens =
+            ctx.text.split_whitespace().next().is_some_and(|w| {
+                w.eq_ignore_ascii_case("BEGIN") || w.eq_ignore_ascii_case("START")
+            });
+        if opens && ctx.dialect == Some(Dialect::Postgres) {
+            // PostgreSQL only warns ("there is already a transaction in progress") and goes on
+            // in the runner's transaction, as it does for sqlx.
+            let mut finding = raw(
+                ctx,
+                "transaction-nesting",
+                0,
+                format!(
+                    "`{}` inside a migration that runs in a transaction",
+                    first_words(ctx.text, 2)
+                ),
+                "PostgreSQL ignores it with a warning (\"there is already a transaction in progress\"): the migration still runs in the runner's transaction, with its history row",
+                "remove the statement; mark the migration `-- migrate:up transaction:false` if it must manage its own transactions",
+            );
+            finding.cap = Some(crate::rules::Level::Warn);
+            out.push(finding);
+        } else {
+            out.push(raw(
+                ctx,
+                "transaction-nesting",
+                0,
+                format!("`{}` inside a migration that runs in a transaction", first_words(ctx.text, 2)),
+                "the runner already wraps the migration and its history row in one transaction; this ends it early (SQLite refuses a nested `BEGIN`), so the row and the SQL no longer commit together",
+                "remove the statement, or mark the migration `-- migrate:up transaction:false` if it must manage its own transactions",
+            ));
+        }
     }
     // The other dialects' checks execute (SQLite) or leave it to the server (MySQL, where DDL
     // commits on its own anyway).

@@ -101,11 +101,20 @@ fn error_offset(e: &sqlx::Error, sql: &str) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
+/// What a transactional step's query starts with, before the migration's SQL.
+const BEGIN: &str = "BEGIN;\n";
+
 /// Where the failing statement of a batch starts: PostgreSQL's error position when it gives one
-/// (a syntax error, an unknown name), else the statement after the `done` that completed.
+/// (a syntax error, an unknown name), else the statement after the `done` of `sql` that
+/// completed. `sent` is the query, which is `sql` after an optional `BEGIN`.
 fn failing_offset(e: &sqlx::Error, sent: &str, sql: &str, done: usize) -> Option<usize> {
-    match error_offset(e, sent) {
-        Some(at) if at < sql.len() => Some(at),
+    let prefix = if sent.starts_with(BEGIN) && !sql.starts_with(BEGIN) {
+        BEGIN.len()
+    } else {
+        0
+    };
+    match error_offset(e, sent).map(|at| at.checked_sub(prefix)) {
+        Some(Some(at)) if at < sql.len() => Some(at),
         Some(_) => None,
         None => nth_statement(sql, done, Dialect::Postgres),
     }
@@ -230,12 +239,17 @@ impl Backend for Postgres {
                 Direction::Up => insert_row(table, m, "applied", true),
                 Direction::Down => format!("DELETE FROM {t} WHERE version = {}", lit(m.version())),
             };
-            // Without BEGIN: a multi-statement simple query is one implicit transaction.
-            let sql = format!("{}\n;\n{record};", step.sql);
+            // One round trip: the migration and its row in an explicit transaction block. (An
+            // implicit one would not do: a `BEGIN` inside the migration would turn it into an
+            // explicit block that stays open after the query, and is rolled back with the
+            // session. Inside ours, PostgreSQL only warns about it, as in sqlx's.)
+            let sql = format!("{BEGIN}{}\n;\n{record};\nCOMMIT;", step.sql);
             return match batch::<Postgres>(conn, sql.clone()).await {
                 Ok(_) => Ok(Applied::RAN),
                 Err((done, e)) => {
-                    let offset = failing_offset(&e, &sql, step.sql, done);
+                    // The error ended the query with the block open and failed.
+                    let _ = exec(conn, "ROLLBACK".to_owned()).await;
+                    let offset = failing_offset(&e, &sql, step.sql, done.saturating_sub(1));
                     Err(failure(step, offset, FailedState::RolledBack, e))
                 }
             };

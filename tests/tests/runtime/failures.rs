@@ -198,3 +198,65 @@ async fn a_failing_migration_runs_once_sqlite() {
     crate::support::with_db::<sqlx::Sqlite, _>(Dialect::Sqlite, 1, a_failing_migration_runs_once)
         .await;
 }
+
+/// A stray `BEGIN` in a PostgreSQL migration (sqlx applies such files: PostgreSQL only warns)
+/// is a warning, not an error, and the migration and the ones after it stay applied once the
+/// session ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stray_begin_on_postgres_is_applied_and_kept() {
+    let Some(db) = TestDb::create(Dialect::Postgres).await else {
+        return;
+    };
+    let dir = db.dir().join("migrations");
+    write_migrations(
+        &dir,
+        &[
+            ("1_a.sql", "BEGIN;\nCREATE TABLE a (id INT);\n"),
+            ("2_b.sql", "CREATE TABLE b (id INT);\n"),
+        ],
+    );
+    let mut config = migrate_core::Config::default();
+    config.dialect = Some(Dialect::Postgres);
+    let set = migrate_core::MigrationSet::load(&dir, &config).expect("loads");
+    let report = migrate_core::check(&set, &config);
+    let nesting: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "transaction-nesting")
+        .map(|f| f.level)
+        .collect();
+    assert_eq!(nesting, [migrate_core::Level::Warn], "{report:#?}");
+    assert!(!report.has_errors(), "{report:#?}");
+    {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&db.url)
+            .await
+            .expect("connect");
+        let applied = migrator(&dir, Dialect::Postgres)
+            .run(&pool)
+            .await
+            .expect("applies");
+        assert_eq!(applied.applied.len(), 2);
+        pool.close().await;
+    }
+    // A new session sees both tables and both rows: nothing was left in an open transaction.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&db.url)
+        .await
+        .expect("connect");
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('a', 'b')",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count tables");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM _migrations")
+        .fetch_one(&pool)
+        .await
+        .expect("count rows");
+    assert_eq!((tables, rows), (2, 2));
+    pool.close().await;
+    db.drop().await;
+}
