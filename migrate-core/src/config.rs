@@ -25,6 +25,9 @@ pub struct Config {
     /// Every dialect the folder runs on (`dialects = ["sqlite", "mysql"]`), when it is checked
     /// for more than one: development on SQLite, production on MySQL. Empty: just `dialect`.
     pub dialects: Vec<Dialect>,
+    /// The layout of the folder where its files alone cannot tell: `golang-migrate` or `sqlx`
+    /// for `.up.sql`/`.down.sql` pairs. `None`: told from the files.
+    pub layout: Option<String>,
     /// The history table.
     pub table: TableName,
     /// How `cargo migrate new` numbers a migration in a folder that has none yet.
@@ -58,6 +61,7 @@ impl Default for Config {
             dir: PathBuf::from("migrations"),
             dialect: None,
             dialects: Vec::new(),
+            layout: None,
             table: TableName::default(),
             versioning: Versioning::Timestamp,
             database_url: None,
@@ -245,7 +249,7 @@ pub enum ConfigErrorKind {
 }
 
 const TOP_KEYS: &str =
-    "dir, dialect, dialects, table, versioning, database-url, out-of-order and lint";
+    "dir, dialect, dialects, layout, table, versioning, database-url, out-of-order and lint";
 const LINT_KEYS: &str = "a rule id, tenant-column, global-tables and sqlite-functions";
 
 impl Config {
@@ -476,6 +480,20 @@ fn apply(
         let name = key.get_ref().as_ref();
         match name {
             "dir" => config.dir = PathBuf::from(ctx.string(name, value)?),
+            "layout" => {
+                let s = ctx.string(name, value)?;
+                if !matches!(s, "golang-migrate" | "sqlx") {
+                    return Err(ctx.error(
+                        name,
+                        value.span(),
+                        ConfigErrorKind::BadValue {
+                            value: s.to_owned(),
+                            expected: "golang-migrate, sqlx",
+                        },
+                    ));
+                }
+                config.layout = Some(s.to_owned());
+            }
             "dialects" => {
                 let mut dialects = Vec::new();
                 for s in string_array(&ctx, name, value)? {

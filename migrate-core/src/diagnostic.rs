@@ -43,6 +43,13 @@ pub enum DiagnosticKind {
     Misplaced { reason: String },
     /// A `.sql` file that is not read as a migration (warning).
     IgnoredFile { reason: String },
+    /// golang-migrate's missing direction, which it runs as an empty migration.
+    MissingDirection {
+        expected: PathBuf,
+        direction: &'static str,
+    },
+    /// A folder whose `.sql` files fit no layout.
+    UnknownLayout { first: PathBuf, files: usize },
 }
 
 impl DiagnosticKind {
@@ -59,6 +66,8 @@ impl DiagnosticKind {
             DiagnosticKind::EmptyMigration => "empty-migration",
             DiagnosticKind::Misplaced { .. } => "misplaced-file",
             DiagnosticKind::IgnoredFile { .. } => "ignored-file",
+            DiagnosticKind::MissingDirection { .. } => "missing-pair",
+            DiagnosticKind::UnknownLayout { .. } => "unknown-layout",
         }
     }
 
@@ -82,6 +91,18 @@ impl DiagnosticKind {
             DiagnosticKind::EmptyMigration => "the up section holds no SQL statement".to_owned(),
             DiagnosticKind::Misplaced { reason } => reason.clone(),
             DiagnosticKind::IgnoredFile { reason } => reason.clone(),
+            DiagnosticKind::MissingDirection {
+                expected,
+                direction,
+            } => format!(
+                "{} is missing: as golang-migrate does, the {direction} of this version runs as an empty migration",
+                display_name(expected)
+            ),
+            DiagnosticKind::UnknownLayout { first, files } => format!(
+                "none of the {files} `.sql` file{} is named as a migration in a known layout (tried cargo-migrate and dbmate `<version>_<name>.sql`, sqlx, golang-migrate `<version>_<title>.up.sql`, diesel `<version>_<name>/up.sql`, Prisma `<version>_<name>/migration.sql`, Flyway and refinery `V<version>__<name>.sql`); the first is `{}`",
+                if *files == 1 { "" } else { "s" },
+                display_name(first)
+            ),
         }
     }
 
@@ -114,6 +135,13 @@ impl DiagnosticKind {
             }
             DiagnosticKind::IgnoredFile { .. } => {
                 "rename it to `<version>_<name>.sql` if it is a migration, or move it out of the migration folder".to_owned()
+            }
+            DiagnosticKind::MissingDirection { expected, direction } => format!(
+                "add {} if the {direction} should do something",
+                display_name(expected)
+            ),
+            DiagnosticKind::UnknownLayout { .. } => {
+                "name the files as one of those layouts does, starting with a version (`0001_create_users.sql`), or point `dir` at the migration folder".to_owned()
             }
         }
     }

@@ -25,6 +25,7 @@ pub mod checksum;
 pub mod config;
 pub mod diagnostic;
 pub mod dialect;
+pub mod layout;
 pub mod migration;
 mod name;
 pub mod position;

@@ -113,9 +113,12 @@ pub enum Layout {
     /// One `<version>_<name>.sql` file: cargo-migrate's own and dbmate's `-- migrate:up` /
     /// `-- migrate:down` sections, or sqlx's simple files (all up).
     File,
-    /// `<version>_<name>.up.sql` and `.down.sql` (sqlx reversible, golang-migrate, and
+    /// `<version>_<name>.up.sql` and `.down.sql` read by sqlx's rules (and
     /// `V<version>.<name>.up.sql`).
     Pair,
+    /// `<version>_<title>.up.sql` and `.down.sql` read by golang-migrate's rules: paired by
+    /// version, a missing direction runs as nothing, each file sent as it is.
+    GolangMigrate,
     /// A `<version>_<name>/` folder with `up.sql`, `down.sql` and `metadata.toml`.
     Diesel,
     /// A `<version>_<name>/` folder with `migration.sql` (and `down.sql`).

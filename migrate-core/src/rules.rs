@@ -154,12 +154,12 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "missing-pair",
         group: Structure,
-        default: Deny,
+        default: Warn,
         lowerable: true,
         dialects: ALL,
-        summary: "One file of an `.up.sql`/`.down.sql` pair is missing.",
-        why: "A missing down makes the migration irreversible; a lone down file runs nothing on the way up.",
-        fix: "Add the missing file, or lower the rule to `warn` to read the migration as irreversible.",
+        summary: "One direction of a migration is missing: an `.up.sql` without its `.down.sql`, a lone `.down.sql`, a Flyway `U` file without its `V`.",
+        why: "What it means follows the layout's tool. golang-migrate runs a missing direction as an empty migration, and so does a golang-migrate folder here: the version is applied or reverted and nothing runs. Elsewhere a missing down makes the migration irreversible, and a lone down file is not read.",
+        fix: "Add the missing file if that direction should do something; raise the rule to `deny` to require both.",
         example: pg(&[("0001_users.up.sql", "CREATE TABLE users (id INT);\n")]),
     },
     Rule {
@@ -179,12 +179,12 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "empty-migration",
         group: Structure,
-        default: Deny,
+        default: Warn,
         lowerable: true,
         dialects: ALL,
-        summary: "An up section with no statement in it (only comments or nothing).",
-        why: "Usually a migration written in the wrong section or not written yet; it is recorded as applied and never runs again.",
-        fix: "Write the migration's SQL or delete the file; a deliberate placeholder sets the rule to `warn` or `allow`.",
+        summary: "An up section with no statement in it (only comments or nothing). It is applied and recorded like any other, as diesel, dbmate, sqlx and Prisma do.",
+        why: "Often a placeholder that keeps versions in step across dialects; sometimes a migration written in the wrong section or not written yet, which is then recorded as applied and never runs again.",
+        fix: "Write the migration's SQL or delete the file; a deliberate placeholder sets the rule to `allow`, and a team that wants none sets it to `deny`.",
         example: pg(&[(
             "0001_users.sql",
             "-- migrate:up\n-- to do\n-- migrate:down\nDROP TABLE users;\n",
@@ -707,6 +707,28 @@ pub const FOLDER_CODES: &[Rule] = &[
         example: pg(&[("up.sql", "CREATE TABLE a (id INT);\n")]),
     },
     Rule {
+        id: "unknown-layout",
+        group: Folder,
+        default: Deny,
+        lowerable: false,
+        dialects: ALL,
+        summary: "A folder whose `.sql` files are named as no known layout names a migration: one error, naming the layouts tried and the first file.",
+        why: "Nothing in it would run, so it is probably not a migration folder, or its files are named in a layout this tool does not read.",
+        fix: "Name the files as one of the layouts does, starting with a version (`0001_create_users.sql`), or point `dir` at the migration folder.",
+        example: pg(&[
+            (
+                "create_users.sql",
+                "CREATE TABLE users (id INT);
+",
+            ),
+            (
+                "add_email.sql",
+                "ALTER TABLE users ADD COLUMN email TEXT;
+",
+            ),
+        ]),
+    },
+    Rule {
         id: "ignored-file",
         group: Folder,
         default: Warn,
@@ -855,7 +877,7 @@ mod tests {
             );
             assert!(all[i + 1..].iter().all(|b| b.id != a.id), "{}", a.id);
         }
-        assert_eq!(find("missing-pair").map(|r| r.default), Some(Level::Deny));
+        assert_eq!(find("missing-pair").map(|r| r.default), Some(Level::Warn));
         assert!(find("no-such-rule").is_none());
         assert!(
             find("bad-name").is_none(),

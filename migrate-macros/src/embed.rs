@@ -84,6 +84,7 @@ fn with_placeholder(errors: TokenStream) -> TokenStream {
             #errors
             ::migrate_runtime::__private::Migrator::__embedded(
                 &[],
+                &[],
                 "_migrations",
                 ::migrate_runtime::__private::Level::Warn,
             )
@@ -315,7 +316,8 @@ fn expansion(
             files.push(metadata);
         }
         for f in files {
-            if !tracked.contains(&f) {
+            // golang-migrate's missing direction has a path but no file.
+            if f.is_file() && !tracked.contains(&f) {
                 tracked.push(f);
             }
         }
@@ -344,7 +346,28 @@ fn expansion(
         migrations.push(quote! {
             ::migrate_runtime::__private::embedded(
                 #version, &[#(#parts),*], #name, #up, #down, #checksum,
-                #up_mode, #down_mode, #path, #down_path, #up_line, #down_line,
+                #up_mode, #down_mode, #path, #down_path, #up_line, #down_line, false,
+            )
+        });
+    }
+    // Repeatable migrations (`R__name.sql`): version `R__<name>`, run after the versioned ones.
+    let mut repeatable = Vec::new();
+    for r in &set.repeatable {
+        if !tracked.contains(&r.up.path) {
+            tracked.push(r.up.path.clone());
+        }
+        let version = format!("R__{}", r.name);
+        let name = &r.name;
+        let up = &r.up.sql;
+        let checksum = r.checksum.to_string();
+        let up_mode = mode(r.up.transaction);
+        let down_mode = mode(TransactionMode::Transaction);
+        let path = relative(&r.up.path);
+        let up_line = r.up.start.line;
+        repeatable.push(quote! {
+            ::migrate_runtime::__private::embedded(
+                #version, &[], #name, #up, ::core::option::Option::None, #checksum,
+                #up_mode, #down_mode, #path, #path, #up_line, 1u32, true,
             )
         });
     }
@@ -361,7 +384,8 @@ fn expansion(
             #(#includes)*
             #(#warnings)*
             static MIGRATIONS: &[::migrate_runtime::__private::Migration] = &[#(#migrations),*];
-            ::migrate_runtime::__private::Migrator::__embedded(MIGRATIONS, #table, #out_of_order)
+            static REPEATABLE: &[::migrate_runtime::__private::Migration] = &[#(#repeatable),*];
+            ::migrate_runtime::__private::Migrator::__embedded(MIGRATIONS, REPEATABLE, #table, #out_of_order)
         }
     }
 }

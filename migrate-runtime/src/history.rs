@@ -123,8 +123,18 @@ pub(crate) fn parts_of(version: &str) -> Vec<u64> {
         .collect()
 }
 
-/// Every migration and every history row, in version order, with its state.
-pub(crate) fn status(migrations: &[Migration], rows: &[HistoryRow]) -> Vec<MigrationStatus> {
+/// Whether a history row's version is a repeatable migration's (`R__<name>`).
+pub(crate) fn is_repeatable(version: &str) -> bool {
+    version.starts_with(crate::migration::REPEATABLE_PREFIX)
+}
+
+/// Every migration and every history row, in version order, with its state; then the
+/// repeatable migrations, in name order (`pending` when new or changed since they last ran).
+pub(crate) fn status(
+    migrations: &[Migration],
+    repeatable: &[Migration],
+    rows: &[HistoryRow],
+) -> Vec<MigrationStatus> {
     let by_version: HashMap<&str, &HistoryRow> =
         rows.iter().map(|r| (r.version.as_str(), r)).collect();
     let mut out: Vec<(Vec<u64>, MigrationStatus)> = Vec::with_capacity(migrations.len());
@@ -147,7 +157,11 @@ pub(crate) fn status(migrations: &[Migration], rows: &[HistoryRow]) -> Vec<Migra
             },
         ));
     }
-    let known: HashMap<&str, ()> = migrations.iter().map(|m| (m.version(), ())).collect();
+    let known: HashMap<&str, ()> = migrations
+        .iter()
+        .chain(repeatable)
+        .map(|m| (m.version(), ()))
+        .collect();
     for r in rows
         .iter()
         .filter(|r| !known.contains_key(r.version.as_str()))
@@ -168,7 +182,24 @@ pub(crate) fn status(migrations: &[Migration], rows: &[HistoryRow]) -> Vec<Migra
         ));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    out.into_iter().map(|(_, s)| s).collect()
+    let mut out: Vec<MigrationStatus> = out.into_iter().map(|(_, s)| s).collect();
+    for r in repeatable {
+        let row = by_version.get(r.version()).copied();
+        let state = match row {
+            Some(row) if row.status == RowStatus::Dirty => State::Dirty,
+            Some(row) if row.checksum == r.checksum() => State::Applied,
+            // New, or changed since it last ran: the next run applies it.
+            _ => State::Pending,
+        };
+        out.push(MigrationStatus {
+            version: r.version().to_owned(),
+            name: r.name().to_owned(),
+            state,
+            applied_at: row.map(|r| r.applied_at.clone()),
+            duration_ms: row.map(|r| r.duration_ms),
+        });
+    }
+    out
 }
 
 #[cfg(test)]

@@ -20,6 +20,9 @@ pub struct Migration {
     pub(crate) down_path: Cow<'static, str>,
     pub(crate) up_line: u32,
     pub(crate) down_line: u32,
+    /// A repeatable migration (Flyway's `R__name.sql`): its version is `R__<name>`, it runs
+    /// after the versioned ones and again whenever its checksum changes.
+    pub(crate) repeatable: bool,
 }
 
 impl Migration {
@@ -52,6 +55,11 @@ impl Migration {
 
     pub fn transaction(&self) -> TransactionMode {
         self.up_mode
+    }
+
+    /// Whether this is a repeatable migration (Flyway's `R__name.sql`).
+    pub fn is_repeatable(&self) -> bool {
+        self.repeatable
     }
 
     /// The file it was read from, relative to the package root where known.
@@ -90,9 +98,34 @@ impl Migration {
             down_path: Cow::Owned(down_path),
             up_line: m.up.start.line,
             down_line: m.down.as_ref().map_or(1, |d| d.start.line),
+            repeatable: false,
+        }
+    }
+
+    pub(crate) fn repeatable_from_core(
+        r: &migrate_core::RepeatableMigration,
+        path: String,
+    ) -> Migration {
+        Migration {
+            version: Cow::Owned(format!("{REPEATABLE_PREFIX}{}", r.name)),
+            version_parts: Cow::Owned(Vec::new()),
+            name: Cow::Owned(r.name.clone()),
+            up: Cow::Owned(r.up.sql.clone()),
+            down: None,
+            checksum: Cow::Owned(r.checksum.to_string()),
+            up_mode: r.up.transaction,
+            down_mode: TransactionMode::Transaction,
+            path: Cow::Owned(path.clone()),
+            down_path: Cow::Owned(path),
+            up_line: r.up.start.line,
+            down_line: 1,
+            repeatable: true,
         }
     }
 }
+
+/// What a repeatable migration's version starts with in the history table: `R__<name>`.
+pub(crate) const REPEATABLE_PREFIX: &str = "R__";
 
 /// Builds a [`Migration`] from parts computed at compile time. Used by `embed_migrations!`.
 #[doc(hidden)]
@@ -110,6 +143,7 @@ pub const fn embedded(
     down_path: &'static str,
     up_line: u32,
     down_line: u32,
+    repeatable: bool,
 ) -> Migration {
     Migration {
         version: Cow::Borrowed(version),
@@ -127,5 +161,6 @@ pub const fn embedded(
         down_path: Cow::Borrowed(down_path),
         up_line,
         down_line,
+        repeatable,
     }
 }

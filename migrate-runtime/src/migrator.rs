@@ -65,6 +65,9 @@ pub struct Repaired {
 #[derive(Clone)]
 pub struct Migrator {
     migrations: Cow<'static, [Migration]>,
+    /// Repeatable migrations, in name order: applied after the versioned ones whenever their
+    /// checksum differs from the one recorded.
+    repeatable: Cow<'static, [Migration]>,
     table: Cow<'static, str>,
     schema: Option<Cow<'static, str>>,
     out_of_order: Level,
@@ -96,11 +99,13 @@ impl Migrator {
     #[doc(hidden)]
     pub const fn __embedded(
         migrations: &'static [Migration],
+        repeatable: &'static [Migration],
         table: &'static str,
         out_of_order: Level,
     ) -> Migrator {
         Migrator {
             migrations: Cow::Borrowed(migrations),
+            repeatable: Cow::Borrowed(repeatable),
             table: Cow::Borrowed(table),
             schema: None,
             out_of_order,
@@ -124,8 +129,22 @@ impl Migrator {
                 Migration::from_core(m, shown(&m.up.path), shown(down))
             })
             .collect::<Vec<_>>();
+        let repeatable = set
+            .repeatable
+            .iter()
+            .map(|r| {
+                let shown = r
+                    .path
+                    .strip_prefix(base)
+                    .unwrap_or(&r.path)
+                    .display()
+                    .to_string();
+                Migration::repeatable_from_core(r, shown)
+            })
+            .collect::<Vec<_>>();
         Migrator {
             migrations: Cow::Owned(migrations),
+            repeatable: Cow::Owned(repeatable),
             table: Cow::Owned(config.table.to_string()),
             schema: None,
             out_of_order: config.out_of_order,
@@ -189,6 +208,11 @@ impl Migrator {
         &self.migrations
     }
 
+    /// The repeatable migrations, in name order.
+    pub fn repeatable(&self) -> &[Migration] {
+        &self.repeatable
+    }
+
     fn table(&self) -> Result<Table, Error> {
         Table::new(self.schema.as_deref(), &self.table)
     }
@@ -224,6 +248,13 @@ impl Migrator {
             });
         }
         let mut pending = Vec::new();
+        // Repeatable migrations' rows are judged apart from the versioned ones.
+        let rows: Vec<HistoryRow> = rows
+            .iter()
+            .filter(|r| !history::is_repeatable(&r.version))
+            .cloned()
+            .collect();
+        let rows = rows.as_slice();
         // Rows that match a migration; any other row is a migration whose file is gone.
         let mut matched = 0;
         for m in self.migrations.iter() {
@@ -285,6 +316,16 @@ impl Migrator {
                 }
             }
         }
+        // Then the repeatable migrations that are new or changed, in name order, as Flyway
+        // runs them: after every versioned one (so not with `--to`).
+        if target.is_none() {
+            for r in self.repeatable.iter() {
+                let recorded = by_version.get(r.version()).map(|row| row.checksum.as_str());
+                if recorded != Some(r.checksum()) {
+                    pending.push(r.clone());
+                }
+            }
+        }
         Ok(Plan { pending, warnings })
     }
 
@@ -324,7 +365,7 @@ impl Migrator {
         let rows = DB::read_history(&mut conn, &table)
             .await?
             .unwrap_or_default();
-        Ok(history::status(&self.migrations, &rows))
+        Ok(history::status(&self.migrations, &self.repeatable, &rows))
     }
 
     async fn apply_up<DB: Backend>(
@@ -375,6 +416,7 @@ impl Migrator {
                         path: m.path(),
                         mode: m.up_mode,
                         first_line: m.up_line,
+                        replace: m.repeatable,
                     };
                     match self.step::<DB>(conn, table, step).await {
                         Ok((ran, relocked)) => {
@@ -565,6 +607,7 @@ impl Migrator {
                             down_path: Cow::Owned(format!("{} (history table)", table.qualified())),
                             up_line: 1,
                             down_line: 1,
+                            repeatable: false,
                         };
                         &fallback
                     }
@@ -576,6 +619,7 @@ impl Migrator {
                     path: migration.down_path(),
                     mode: migration.down_mode,
                     first_line: migration.down_line,
+                    replace: false,
                 };
                 let (ran, relocked) = self.step::<DB>(conn, table, step).await?;
                 report.reverted.extend(ran);
@@ -723,7 +767,11 @@ pub struct PlannedRevert {
 }
 
 fn choose<'r>(rows: &'r [HistoryRow], target: &RevertTarget) -> Vec<&'r HistoryRow> {
-    let mut applied: Vec<&HistoryRow> = rows.iter().collect();
+    // Repeatable migrations are not reverted, as Flyway does not undo them.
+    let mut applied: Vec<&HistoryRow> = rows
+        .iter()
+        .filter(|r| !history::is_repeatable(&r.version))
+        .collect();
     applied.sort_by_key(|r| std::cmp::Reverse(history::parts_of(&r.version)));
     match target {
         RevertTarget::Last(n) => applied.into_iter().take(*n).collect(),

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use migrate_core::layout::{FolderLayout, NewMigration, next_version};
 use migrate_core::{Dialect, MigrationSet, Versioning};
 
 use crate::cli::Global;
@@ -25,9 +26,10 @@ pub(crate) struct Args {
     /// Write no down section (an irreversible migration)
     #[arg(long)]
     pub no_down: bool,
-    /// File layout
-    #[arg(long, value_enum, default_value = "file")]
-    pub layout: Layout,
+    /// File layout (default: the folder's own, from its newest migration; `file` for a new
+    /// folder)
+    #[arg(long, value_enum)]
+    pub layout: Option<Layout>,
     /// Number it sequentially (0001, 0002, …)
     #[arg(long, conflicts_with = "timestamp")]
     pub sequential: bool,
@@ -161,58 +163,6 @@ fn existing_versions(dir: &Path, project: &Project) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `YYYYMMDDHHMMSS` in UTC for a Unix time.
-fn utc_timestamp(secs: u64) -> u64 {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    year as u64 * 10_000_000_000
-        + month as u64 * 100_000_000
-        + day as u64 * 1_000_000
-        + h * 10_000
-        + m * 100
-        + s
-}
-
-/// The next version: timestamps never collide (two calls in one second get consecutive
-/// numbers); sequential numbers keep the folder's width.
-pub(crate) fn next_version(existing: &[String], scheme: Versioning, now_secs: u64) -> String {
-    let numbers: Vec<u64> = existing
-        .iter()
-        .filter_map(|v| v.replace('-', "").parse().ok())
-        .collect();
-    let max = numbers.iter().copied().max();
-    match scheme {
-        Versioning::Timestamp => {
-            let now = utc_timestamp(now_secs);
-            let next = match max {
-                Some(m) if m >= now && m >= 10_000_000_000_000 => m + 1,
-                _ => now,
-            };
-            next.to_string()
-        }
-        Versioning::Sequential => {
-            let width = existing
-                .iter()
-                .filter(|v| v.len() < 14)
-                .map(String::len)
-                .max()
-                .unwrap_or(4);
-            format!("{:0width$}", max.map_or(1, |m| m + 1))
-        }
-    }
-}
-
 pub(crate) fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
     let mut project = Project::resolve(global)?;
     project.infer_dialect(global);
@@ -229,6 +179,16 @@ pub(crate) fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Fai
             project.shown(&project.dir)
         )));
     }
+    let set = MigrationSet::load(&project.dir, &project.config).ok();
+    let folder_layout = match args.layout {
+        Some(Layout::File) => FolderLayout::Native,
+        Some(Layout::Pair) if args.no_down => FolderLayout::SqlxSimple,
+        Some(Layout::Pair) => FolderLayout::SqlxReversible,
+        None => set
+            .as_ref()
+            .and_then(FolderLayout::of)
+            .unwrap_or(FolderLayout::Native),
+    };
     let existing = existing_versions(&project.dir, &project);
     let scheme = if args.sequential {
         Versioning::Sequential
@@ -244,46 +204,50 @@ pub(crate) fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Fai
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let version = next_version(&existing, scheme, now);
-    let t = template(&name, project.config.dialect);
-    let directive = if t.no_transaction {
-        " transaction:false"
-    } else {
-        ""
+    let version = match (&set, folder_layout) {
+        (Some(set), FolderLayout::Diesel | FolderLayout::Prisma | FolderLayout::Flyway) => {
+            folder_layout.next_version(set, scheme, now)
+        }
+        _ => next_version(&existing, scheme, now),
     };
-    let mut written = Vec::new();
-    match args.layout {
-        Layout::File => {
-            let mut text = format!("-- migrate:up{directive}\n{}", t.up);
-            if !args.no_down {
-                text.push_str(&format!("\n-- migrate:down{directive}\n{}", t.down));
-            }
-            written.push((project.dir.join(format!("{version}_{name}.sql")), text));
-        }
-        Layout::Pair => {
-            let header = if t.no_transaction {
-                "-- no-transaction\n"
-            } else {
-                ""
+    let t = template(&name, project.config.dialect);
+    let new = NewMigration {
+        name: &name,
+        up: &t.up,
+        down: (!args.no_down).then_some(t.down.as_str()),
+        no_transaction: t.no_transaction,
+    };
+    let empty;
+    let set_ref = match &set {
+        Some(set) => set,
+        None => {
+            empty = MigrationSet {
+                dir: project.dir.clone(),
+                migrations: Vec::new(),
+                repeatable: Vec::new(),
+                warnings: Vec::new(),
             };
-            if args.no_down {
-                written.push((
-                    project.dir.join(format!("{version}_{name}.sql")),
-                    format!("{header}{}", t.up),
-                ));
-            } else {
-                written.push((
-                    project.dir.join(format!("{version}_{name}.up.sql")),
-                    format!("{header}{}", t.up),
-                ));
-                written.push((
-                    project.dir.join(format!("{version}_{name}.down.sql")),
-                    format!("{header}{}", t.down),
-                ));
-            }
+            &empty
         }
+    };
+    let written: Vec<(std::path::PathBuf, String)> = folder_layout
+        .files(set_ref, &version, &new)
+        .into_iter()
+        .map(|(path, text)| (project.dir.join(path), text))
+        .collect();
+    if folder_layout == FolderLayout::SqlxSimple && !args.no_down {
+        out.say("the folder's migrations are whole files with no `-- migrate:down` section (sqlx's simple layout), so this one is too; pass `--layout file` for a file with both sections");
     }
     for (path, text) in &written {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Failure::usage(format!(
+                    "cannot create {}; check the folder's permissions",
+                    parent.display()
+                ))
+                .caused_by(&e)
+            })?;
+        }
         if path.exists() {
             return Err(Failure::usage(format!(
                 "{} already exists; choose another name",
@@ -305,30 +269,6 @@ pub(crate) fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Fai
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps_are_utc_and_never_collide() {
-        // 2024-02-29 23:59:59 UTC
-        assert_eq!(utc_timestamp(1_709_251_199), 20_240_229_235_959);
-        let now = 1_709_251_199;
-        let first = next_version(&[], Versioning::Timestamp, now);
-        let second = next_version(std::slice::from_ref(&first), Versioning::Timestamp, now);
-        assert_eq!(first, "20240229235959");
-        assert_eq!(second, "20240229235960");
-    }
-
-    #[test]
-    fn sequential_keeps_the_width() {
-        assert_eq!(
-            next_version(&["018".into(), "017".into()], Versioning::Sequential, 0),
-            "019"
-        );
-        assert_eq!(
-            next_version(&["0001".into()], Versioning::Sequential, 0),
-            "0002"
-        );
-        assert_eq!(next_version(&[], Versioning::Sequential, 0), "0001");
-    }
 
     /// Every template, for every dialect, passes `check` with no error.
     #[test]

@@ -6,6 +6,7 @@ mod cases;
 mod codes;
 mod help;
 mod init;
+mod layouts;
 mod levels;
 mod newcomer;
 mod repair;

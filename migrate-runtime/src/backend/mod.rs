@@ -47,6 +47,8 @@ pub(crate) struct Step<'a> {
     pub mode: migrate_core::TransactionMode,
     /// The line of the file where `sql` starts.
     pub first_line: u32,
+    /// A repeatable migration run again: its history row is replaced, not added.
+    pub replace: bool,
 }
 
 /// A database the runtime can migrate. Implemented for sqlx's `Postgres`, `MySql` and `Sqlite`

@@ -227,6 +227,15 @@ impl Backend for MySql {
                 exec(conn, "START TRANSACTION").await.map_err(write())?;
                 let marked = async {
                     exec(conn, &flip).await?;
+                    if step.replace {
+                        bound(
+                            conn,
+                            format!("DELETE FROM {t} WHERE version = ?"),
+                            m.version(),
+                            &[],
+                        )
+                        .await?;
+                    }
                     insert(conn, table, m, "dirty").await?;
                     exec(conn, "COMMIT; SET @migrate_done = NULL").await
                 }

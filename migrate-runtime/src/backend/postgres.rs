@@ -236,6 +236,11 @@ impl Backend for Postgres {
         let t = table.qualified();
         if step.mode == TransactionMode::Transaction {
             let record = match step.direction {
+                Direction::Up if step.replace => format!(
+                    "DELETE FROM {t} WHERE version = {};\n{}",
+                    lit(m.version()),
+                    insert_row(table, m, "applied", true)
+                ),
                 Direction::Up => insert_row(table, m, "applied", true),
                 Direction::Down => format!("DELETE FROM {t} WHERE version = {}", lit(m.version())),
             };
@@ -257,6 +262,11 @@ impl Backend for Postgres {
 
         // Outside a transaction: the row says `dirty` until the SQL has run.
         let mark = match step.direction {
+            Direction::Up if step.replace => format!(
+                "DELETE FROM {t} WHERE version = {};\n{}",
+                lit(m.version()),
+                insert_row(table, m, "dirty", false)
+            ),
             Direction::Up => insert_row(table, m, "dirty", false),
             Direction::Down => format!(
                 "UPDATE {t} SET status = 'dirty' WHERE version = {}",

@@ -175,7 +175,16 @@ fn record_sql(table: &Table, step: Step<'_>, elapsed_ms: i64) -> String {
     let m = step.migration;
     match step.direction {
         Direction::Up => format!(
-            "INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES ({}, {}, {}, {}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), {elapsed_ms}, 'applied', {})",
+            "{}INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES ({}, {}, {}, {}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), {elapsed_ms}, 'applied', {})",
+            if step.replace {
+                format!(
+                    "DELETE FROM {} WHERE version = {};\n",
+                    table.qualified(),
+                    lit(m.version())
+                )
+            } else {
+                String::new()
+            },
             table.qualified(),
             lit(m.version()),
             lit(m.name()),
@@ -422,6 +431,9 @@ impl Backend for Sqlite {
         let status = recorded(conn, table, m.version()).await;
         let already = match (&status, step.direction) {
             (Err(_), _) => true,
+            // A repeatable migration runs again over its own row (the plan was read again
+            // under this lock).
+            (Ok(_), Direction::Up) if step.replace => false,
             (Ok(s), Direction::Up) => s.is_some(),
             (Ok(s), Direction::Down) => s.is_none(),
         };
@@ -429,6 +441,10 @@ impl Backend for Sqlite {
             Ok(())
         } else {
             match step.direction {
+                Direction::Up if step.replace => match delete(conn, table, m.version()).await {
+                    Ok(_) => insert(conn, table, m, "dirty", 0).await,
+                    Err(e) => Err(e),
+                },
                 Direction::Up => insert(conn, table, m, "dirty", 0).await,
                 Direction::Down => set_status(conn, table, m.version(), "dirty", 0)
                     .await

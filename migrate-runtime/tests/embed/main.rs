@@ -15,6 +15,26 @@ use migrate_runtime::Migrator;
 
 /// One case per error kind; the `.stderr` files beside them pin every message. Regenerate with
 /// `TRYBUILD=overwrite cargo test -p migrate-runtime --test embed` on the pinned toolchain.
+// What every tool read here accepts, the build accepts too, with a warning: an empty up is
+// applied and recorded, and golang-migrate's missing down reverts as nothing.
+static EMPTY_UP: Migrator =
+    migrate_runtime::embed_migrations!("tests/embed/fixtures/empty_up", dialect = "sqlite");
+static UP_ONLY: Migrator =
+    migrate_runtime::embed_migrations!("tests/embed/fixtures/up_only", dialect = "sqlite");
+
+#[test]
+fn empty_ups_and_missing_downs_embed() {
+    assert_eq!(EMPTY_UP.migrations().len(), 1);
+    assert!(
+        EMPTY_UP.migrations()[0]
+            .up_sql()
+            .trim()
+            .starts_with("-- nothing")
+    );
+    assert_eq!(UP_ONLY.migrations().len(), 1);
+    assert_eq!(UP_ONLY.migrations()[0].down_sql(), Some(""));
+}
+
 #[test]
 fn malformed_folders_fail_the_build() {
     trybuild::TestCases::new().compile_fail("tests/embed/fail/*.rs");

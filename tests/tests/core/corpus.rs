@@ -457,15 +457,26 @@ fn every_folder_loads_with_the_expected_counts() {
 }
 
 #[test]
-fn empty_up_files_fail_by_default() {
+fn empty_up_files_are_applied_with_a_warning() {
     let root = corpus();
     let dir = root.join("rust-lang__docs-rs/crates/lib/docs_rs_database/migrations");
-    let err = load(&dir, &config(Some(Dialect::Postgres))).expect_err("empty ups are denied");
-    let empty: Vec<_> = err.errors().map(|d| d.kind.code()).collect();
-    assert_eq!(empty, ["empty-migration", "empty-migration"]);
+    let set = load(&dir, &config(Some(Dialect::Postgres))).expect("empty ups load");
+    let empty: Vec<_> = set
+        .warnings
+        .iter()
+        .filter(|d| d.kind.code() == "empty-migration")
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(empty.len(), 2, "{empty:?}");
     assert!(
-        err.to_string()
-            .contains("20240221114302_ensure_no_buildless_releases_exist.up.sql:1:1")
+        empty[0].contains("20240221114302_ensure_no_buildless_releases_exist.up.sql:1:1"),
+        "{empty:?}"
+    );
+    assert!(
+        set.migrations
+            .iter()
+            .any(|m| m.version_text == "20240221114302"),
+        "the empty migration is kept, to be applied and recorded"
     );
 }
 

@@ -66,24 +66,42 @@ fn duplicate_version_with_different_padding() {
     assert!(d.kind.message().contains("0001_a.sql"));
 }
 
+/// golang-migrate runs a missing direction as an empty migration (its `newMigration`), so an
+/// up-only or down-only folder loads, with a warning that says so.
 #[test]
-fn up_without_down() {
+fn up_without_down_runs_a_down_of_nothing() {
     let dir = TempDir::new("no-down");
     dir.write("2_x.up.sql", "CREATE TABLE x (id int);");
-    let err = load_err(&dir);
-    let d = single(&err, "missing-pair", "2_x.up.sql", None);
-    assert!(d.kind.message().contains("2_x.down.sql is missing"));
+    let set = MigrationSet::load(&dir.0, &config(Some(Dialect::Postgres))).expect("loads");
+    let m = &set.migrations[0];
+    assert_eq!(m.layout, migrate_core::Layout::GolangMigrate);
+    assert_eq!(m.down.as_ref().map(|d| d.sql.as_str()), Some(""));
+    assert_eq!(set.warnings[0].kind.code(), "missing-pair");
+    assert!(
+        set.warnings[0]
+            .kind
+            .message()
+            .contains("2_x.down.sql is missing: as golang-migrate does"),
+        "{}",
+        set.warnings[0].kind.message()
+    );
+    // Raised to deny, it is an error.
+    let mut strict = config(Some(Dialect::Postgres));
+    strict
+        .lint
+        .set_level("missing-pair", Level::Deny)
+        .expect("settable");
+    let err = MigrationSet::load(&dir.0, &strict).expect_err("denied");
+    single(&err, "missing-pair", "2_x.up.sql", None);
 }
 
+/// In a sqlx folder a missing down makes the migration irreversible instead.
 #[test]
-fn up_without_down_is_irreversible_when_the_rule_is_lowered() {
-    let dir = TempDir::new("no-down-warn");
+fn up_without_down_in_a_sqlx_folder_is_irreversible() {
+    let dir = TempDir::new("no-down-sqlx");
     dir.write("2_x.up.sql", "CREATE TABLE x (id int);");
     let mut config = config(None);
-    config
-        .lint
-        .set_level("missing-pair", Level::Warn)
-        .expect("lowerable");
+    config.layout = Some("sqlx".to_owned());
     let set = MigrationSet::load(&dir.0, &config).expect("loads with a warning");
     assert_eq!(set.migrations.len(), 1);
     assert!(set.migrations[0].down.is_none());
@@ -91,12 +109,17 @@ fn up_without_down_is_irreversible_when_the_rule_is_lowered() {
 }
 
 #[test]
-fn down_without_up() {
+fn down_without_up_applies_nothing() {
     let dir = TempDir::new("no-up");
     dir.write("3_y.down.sql", "DROP TABLE y;");
-    let err = load_err(&dir);
-    let d = single(&err, "missing-pair", "3_y.down.sql", None);
-    assert!(d.kind.message().contains("3_y.up.sql is missing"));
+    let set = MigrationSet::load(&dir.0, &config(Some(Dialect::Postgres))).expect("loads");
+    assert_eq!(set.migrations[0].up.sql, "");
+    assert!(
+        set.warnings[0]
+            .kind
+            .message()
+            .contains("3_y.up.sql is missing")
+    );
 }
 
 #[test]
@@ -161,18 +184,26 @@ fn invalid_utf8_points_at_the_first_bad_byte() {
 }
 
 #[test]
-fn empty_up_section() {
+fn empty_up_section_is_applied_with_a_warning() {
     let dir = TempDir::new("empty");
     dir.write(
         "1_a.sql",
         "-- migrate:up\n-- nothing yet\n\n-- migrate:down\nDROP TABLE a;\n",
     );
-    let err = load_err(&dir);
-    single(&err, "empty-migration", "1_a.sql", Some(2));
-    // An entirely empty file is empty too.
+    let set = MigrationSet::load(&dir.0, &config(Some(Dialect::Postgres))).expect("loads");
+    assert_eq!(set.migrations.len(), 1);
+    assert_eq!(set.warnings[0].kind.code(), "empty-migration");
+    assert_eq!(set.warnings[0].position.map(|p| p.line), Some(2));
+    // At deny, an entirely empty file is an error.
     let dir = TempDir::new("empty-file");
     dir.write("1_a.sql", "");
-    single(&load_err(&dir), "empty-migration", "1_a.sql", Some(1));
+    let mut strict = config(Some(Dialect::Postgres));
+    strict
+        .lint
+        .set_level("empty-migration", Level::Deny)
+        .expect("settable");
+    let err = MigrationSet::load(&dir.0, &strict).expect_err("denied");
+    single(&err, "empty-migration", "1_a.sql", Some(1));
 }
 
 #[test]
@@ -232,26 +263,19 @@ fn stray_sql_is_a_warning_not_silence() {
 }
 
 #[test]
-fn repeatable_migrations_are_checked_but_said_to_be_unapplied() {
+fn repeatable_migrations_are_read_in_name_order() {
     let dir = TempDir::new("repeatable");
     dir.write("V1__users.sql", "CREATE TABLE users (id int);");
     dir.write(
         "R__users_view.sql",
         "CREATE OR REPLACE VIEW v AS SELECT id FROM users;",
     );
+    dir.write("R__a_first.sql", "SELECT 1;");
     let set = MigrationSet::load(&dir.0, &config(None)).expect("loads");
     assert_eq!(set.migrations.len(), 1);
-    assert_eq!(set.repeatable.len(), 1);
-    let warning = set
-        .warnings
-        .iter()
-        .find(|d| d.path.ends_with("R__users_view.sql"))
-        .expect("a warning names the repeatable migration");
-    assert_eq!(warning.kind.code(), "ignored-file");
-    assert!(
-        warning.kind.message().contains("not applied"),
-        "{warning:?}"
-    );
+    let names: Vec<&str> = set.repeatable.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["a_first", "users_view"]);
+    assert!(set.warnings.is_empty(), "{:?}", set.warnings);
 }
 
 #[test]
@@ -281,7 +305,11 @@ fn flyway_undo_without_its_versioned_script() {
     dir.write("V1__a.sql", "CREATE TABLE a (x int);");
     dir.write("U1__a.sql", "DROP TABLE a;");
     dir.write("U2__b.sql", "DROP TABLE b;");
-    let d = single(&load_err(&dir), "missing-pair", "U2__b.sql", None);
+    let set = MigrationSet::load(&dir.0, &config(None)).expect("loads with a warning");
+    assert_eq!(set.migrations.len(), 1);
+    let d = &set.warnings[0];
+    assert_eq!(d.kind.code(), "missing-pair");
+    assert!(d.path.ends_with("U2__b.sql"));
     assert!(d.kind.message().contains("V2__b.sql is missing"));
 }
 
@@ -290,9 +318,7 @@ fn several_problems_are_all_reported() {
     let dir = TempDir::new("several");
     dir.write("0001_a.sql", "-- migrate:up transaction:nope\nSELECT 1;\n");
     dir.write("1_dup.sql", "SELECT 1;");
-    dir.write("2_b.up.sql", "SELECT 2;");
     dir.write("3_c.sql", b"\xfe");
-    dir.write("4_d.sql", "  \n");
     dir.write("5x.sql", "SELECT 5;");
     dir.write("sub/6_e.sql", "SELECT 6;");
     let err = load_err(&dir);
@@ -304,15 +330,13 @@ fn several_problems_are_all_reported() {
             "bad-directive",
             "bad-name",
             "duplicate-version",
-            "empty-migration",
             "invalid-utf8",
             "misplaced-file",
-            "missing-pair"
         ]
     );
     let text = err.to_string();
     assert!(
-        text.starts_with("the migration folder has 7 problems"),
+        text.starts_with("the migration folder has 5 problems"),
         "{text}"
     );
 }

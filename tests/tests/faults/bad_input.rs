@@ -80,13 +80,12 @@ fn malformed_folders() {
             &["UTF-8", "1_a.sql"],
         ),
         (
-            "a down file with no up file",
+            "two up files for one golang-migrate version",
             &[
                 ("1_a.up.sql", b"SELECT 1;\n"),
-                ("1_a.down.sql", b"SELECT 1;\n"),
-                ("2_b.down.sql", b"SELECT 2;\n"),
+                ("1_b.up.sql", b"SELECT 2;\n"),
             ],
-            &["2_b.down.sql"],
+            &["duplicate", "1_b.up.sql"],
         ),
         (
             "an unknown `-- migrate:` directive",
@@ -94,9 +93,15 @@ fn malformed_folders() {
             &["1_a.sql:1", "sideways"],
         ),
         (
-            "an empty up section",
-            &[("1_a.sql", b"-- migrate:up\n-- migrate:down\nSELECT 1;\n")],
-            &["1_a.sql"],
+            "`.sql` files named as no layout names a migration",
+            &[
+                ("create_users.sql", b"CREATE TABLE users (id INT);\n"),
+                (
+                    "add_email.sql",
+                    b"ALTER TABLE users ADD COLUMN email TEXT;\n",
+                ),
+            ],
+            &["unknown-layout", "add_email.sql"],
         ),
         (
             "a statement SQLite rejects",

@@ -9,5 +9,6 @@ mod lifecycle;
 mod locks;
 mod no_transaction;
 mod noop;
+mod repeatable;
 mod sqlite_rebuild;
 mod tenants;

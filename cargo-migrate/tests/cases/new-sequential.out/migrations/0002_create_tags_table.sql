@@ -1,8 +1,4 @@
--- migrate:up
 CREATE TABLE IF NOT EXISTS tags (
     id INTEGER PRIMARY KEY,
     created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
-
--- migrate:down
-DROP TABLE IF EXISTS tags;
