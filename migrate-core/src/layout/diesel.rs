@@ -32,7 +32,13 @@ impl Loader<'_> {
             None
         };
         let id = Identity::of(name, Layout::Diesel, path)?;
-        self.finish(id, up, down, Finish::default())
+        // diesel runs a `down.sql` that holds no statement (its template's comment alone) as
+        // a revert that does nothing; only a missing one makes the migration irreversible.
+        let rules = Finish {
+            empty_down_runs: down.is_some(),
+            ..Finish::default()
+        };
+        self.finish(id, up, down, rules)
     }
 
     /// diesel's `metadata.toml`: `run_in_transaction = false`.

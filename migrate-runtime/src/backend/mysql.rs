@@ -257,7 +257,14 @@ impl Backend for MySql {
             }
         }
         let started = Instant::now();
-        if step.mode == TransactionMode::Script {
+        let blank = migrate_core::split::split(step.sql, Dialect::Mysql)
+            .sql()
+            .next()
+            .is_none();
+        if blank {
+            // Nothing to run (golang-migrate's missing direction, a comment-only file): MySQL
+            // refuses an empty query, so none is sent.
+        } else if step.mode == TransactionMode::Script {
             batch::<MySql>(conn, step.sql.to_owned())
                 .await
                 .map_err(|(done, e)| {

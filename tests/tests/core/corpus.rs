@@ -13,7 +13,9 @@ pub(crate) const FOLDERS: &[(&str, Dialect, usize, usize, usize, usize, bool)] =
         "rust-lang__crates-io/migrations",
         Dialect::Postgres,
         285,
-        276,
+        // Every folder has a down.sql; nine hold no statement, which diesel runs as a revert
+        // that does nothing.
+        285,
         7,
         1,
         false,

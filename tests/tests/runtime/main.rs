@@ -5,6 +5,7 @@ mod support;
 mod concurrency;
 mod crates_io;
 mod failures;
+mod layouts;
 mod lifecycle;
 mod locks;
 mod no_transaction;
