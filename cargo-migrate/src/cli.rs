@@ -157,6 +157,9 @@ pub(crate) enum Command {
     Status(commands::status::Args),
     /// Record migrations up to a version as applied, without running them
     Baseline(commands::baseline::Args),
+    /// Record as applied what another tool (sqlx, diesel, golang-migrate, dbmate, Flyway,
+    /// Prisma, refinery) recorded in its own history table
+    Adopt(commands::adopt::Args),
     /// Mark one migration applied or rolled back after a manual repair
     Resolve(commands::resolve::Args),
     /// Re-record checksums and down SQL of applied migrations from the files

@@ -57,6 +57,7 @@ fn main() -> ExitCode {
             Command::Redo(args) => commands::redo::exec(&global, &args, &out).await,
             Command::Status(args) => commands::status::exec(&global, &args, &out).await,
             Command::Baseline(args) => commands::baseline::exec(&global, &args, &out).await,
+            Command::Adopt(args) => commands::adopt::exec(&global, &args, &out).await,
             Command::Resolve(args) => commands::resolve::exec(&global, &args, &out).await,
             Command::Repair(args) => commands::repair::exec(&global, &args, &out).await,
             Command::Database(cmd) => commands::database::exec(&global, &cmd, &out).await,

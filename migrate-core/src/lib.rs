@@ -20,6 +20,8 @@
 //! Flyway/refinery `V`/`U`/`R` files) and reports every problem at once with its file, line and
 //! column. [`split::split`] cuts SQL into statements for a [`Dialect`].
 
+#[cfg(feature = "adopt")]
+pub mod adopt;
 pub mod check;
 pub mod checksum;
 pub mod config;

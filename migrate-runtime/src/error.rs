@@ -125,6 +125,11 @@ pub enum Error {
         "the history table {table} holds a row it cannot read ({detail}); fix or remove the row, or point `table` at a different history table"
     )]
     BadHistory { table: String, detail: String },
+
+    /// Another tool's history cannot be adopted as it stands.
+    #[cfg(feature = "adopt")]
+    #[error(transparent)]
+    Adopt(#[from] migrate_core::adopt::AdoptError),
 }
 
 /// A migration whose SQL failed: which one, where, the database's message, and what it left.

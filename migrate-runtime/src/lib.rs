@@ -73,6 +73,8 @@ pub use error::{DanglingReference, Error, FailedState, MigrationFailure};
 pub use history::{HistoryRow, MigrationStatus, RowStatus, State};
 pub use migrate_core::{Level, TransactionMode, Version};
 pub use migration::Migration;
+#[cfg(feature = "adopt")]
+pub use migrator::Adoption;
 pub use migrator::{
     DEFAULT_LOCK_TIMEOUT, Hooks, Migrator, Plan, PlannedRevert, Ran, Repaired, Report, RevertTarget,
 };

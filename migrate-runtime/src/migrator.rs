@@ -670,6 +670,97 @@ impl Migrator {
         .await
     }
 
+    /// Adopts a database from another migration tool: reads that tool's history table
+    /// (`table`, or the tool's default name; in [`Migrator::in_schema`]'s schema when set),
+    /// decides with `adopter` which of the migrations it applied, and records those not yet in
+    /// the history as applied, with their down SQL, all in one transaction under the migration
+    /// lock. The other tool's table is only read. With `dry_run` nothing is written.
+    #[cfg(feature = "adopt")]
+    pub async fn adopt<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        adopter: &migrate_core::adopt::Adopter,
+        table: Option<&str>,
+        dry_run: bool,
+    ) -> Result<Adoption, Error> {
+        use migrate_core::adopt::AdoptError;
+        let ours = self.table()?;
+        let tool = adopter.tool();
+        let theirs = Table::new(
+            self.schema.as_deref(),
+            table.unwrap_or(tool.default_table()),
+        )?;
+        let mut conn = acquire(pool).await?;
+        let body = async |conn: &mut DB::Connection, ours: &Table| {
+            if !dry_run {
+                DB::prepare(conn, ours).await?;
+            }
+            let shown = theirs.qualified();
+            if let Some(probe) = tool.foreign_probe(&shown)
+                && matches!(DB::text_rows(conn, &theirs, &probe).await, Ok(Some(_)))
+            {
+                return Err(AdoptError::WrongTool { table: shown }.into());
+            }
+            let rows = DB::text_rows(conn, &theirs, &tool.query(&shown, DB::DIALECT))
+                .await
+                .map_err(|e| match e {
+                    // Not the columns the tool writes: another tool's table, or another name.
+                    Error::HistoryShape { detail, .. } | Error::BadHistory { detail, .. } => {
+                        AdoptError::BadRow {
+                            tool,
+                            table: shown.clone(),
+                            detail,
+                        }
+                        .into()
+                    }
+                    other => other,
+                })?;
+            let decided = adopter.decide(&shown, rows)?;
+            let history = DB::read_history(conn, ours).await?.unwrap_or_default();
+            let known: HashMap<&str, ()> =
+                history.iter().map(|r| (r.version.as_str(), ())).collect();
+            let mut adoption = Adoption {
+                table: shown,
+                ..Adoption::default()
+            };
+            let mut todo: Vec<&Migration> = Vec::new();
+            let repeatable = decided.repeatable.iter().map(|name| {
+                let version = format!("{}{name}", crate::migration::REPEATABLE_PREFIX);
+                self.repeatable
+                    .iter()
+                    .find(|r| r.version() == version)
+                    .ok_or(Error::UnknownVersion { version })
+            });
+            for m in decided
+                .versions
+                .iter()
+                .map(|v| self.find(v))
+                .chain(repeatable)
+            {
+                let m = m?;
+                adoption.applied.push(m.version().to_owned());
+                if !known.contains_key(m.version()) {
+                    adoption.recorded.push(m.version().to_owned());
+                    todo.push(m);
+                }
+            }
+            adoption.changed = decided.repeatable_changed;
+            if dry_run {
+                return Ok(adoption);
+            }
+            if !todo.is_empty() {
+                DB::record_all(conn, ours, &todo).await?;
+            }
+            Ok(adoption)
+        };
+        if dry_run {
+            // Only reads, as `status` does: no lock, no history table created.
+            body(&mut conn, &ours).await
+        } else {
+            self.locked(&mut conn, &ours, body).await
+        }
+    }
+
     /// Marks a migration applied after a manual repair: a `dirty` row becomes `applied`, and a
     /// migration with no row gets one.
     pub async fn resolve_applied<DB: Backend>(
@@ -744,6 +835,23 @@ impl Migrator {
         })
         .await
     }
+}
+
+/// What [`Migrator::adopt`] read and recorded.
+#[cfg(feature = "adopt")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Adoption {
+    /// The other tool's history table, as it was read.
+    pub table: String,
+    /// The versions (and repeatable migrations, as `R__<name>`) the other tool applied, in
+    /// order.
+    pub applied: Vec<String>,
+    /// Of those, the ones not yet in the history: recorded by this call, or on a dry run the
+    /// ones it would record. Empty when every one is recorded already.
+    pub recorded: Vec<String>,
+    /// Repeatable migrations the other tool ran with different text: left pending, so the next
+    /// run applies them again, as that tool would.
+    pub changed: Vec<String>,
 }
 
 /// Which applied migrations a revert undoes, newest first.

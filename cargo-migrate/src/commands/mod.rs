@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its `Args` and an `exec` function returning the exit
 //! code (0, or 4 for `status --exit-code`) or a [`Failure`].
 
+pub(crate) mod adopt;
 pub(crate) mod baseline;
 pub(crate) mod check;
 pub(crate) mod database;
@@ -15,7 +16,7 @@ pub(crate) mod status;
 
 use std::time::Duration;
 
-use migrate_core::Version;
+use migrate_core::{MigrationSet, Version};
 use migrate_runtime::{Direction, Hooks, Migration, Migrator};
 
 use crate::cli::Global;
@@ -28,6 +29,8 @@ use crate::output::Output;
 pub(crate) struct Session {
     pub migrator: Migrator,
     pub pool: Pool,
+    /// The folder as read, for commands that look at its files.
+    pub set: MigrationSet,
 }
 
 impl Session {
@@ -66,7 +69,11 @@ impl Session {
         } else {
             Pool::connect(&database).await?
         };
-        Ok(Session { migrator, pool })
+        Ok(Session {
+            migrator,
+            pool,
+            set,
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod adopt;
 mod cases;
 mod codes;
 mod help;

@@ -141,6 +141,47 @@ pub trait Backend: Database + Sized {
         table: &Table,
         migration: &Migration,
     ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Writes rows as applied without running anything, all of them or none: one transaction
+    /// (adopting another tool's history).
+    #[doc(hidden)]
+    fn record_all(
+        conn: &mut Self::Connection,
+        table: &Table,
+        migrations: &[&Migration],
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Runs a query whose columns are all text and returns its rows; `None` when the table it
+    /// reads does not exist. `table` is for messages.
+    #[doc(hidden)]
+    fn text_rows(
+        conn: &mut Self::Connection,
+        table: &Table,
+        sql: &str,
+    ) -> impl Future<Output = Result<Option<TextRows>, Error>> + Send;
+}
+
+/// Rows of text columns, `None` for SQL `NULL`.
+pub(crate) type TextRows = Vec<Vec<Option<String>>>;
+
+/// Decodes rows whose columns are all text (or `NULL`).
+pub(crate) fn text_rows<R>(rows: Vec<R>, table: &Table) -> Result<TextRows, Error>
+where
+    R: sqlx::Row,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    rows.iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| row.try_get::<Option<String>, _>(i))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<TextRows, _>>()
+        .map_err(|e| Error::BadHistory {
+            table: table.qualified(),
+            detail: e.to_string(),
+        })
 }
 
 /// What [`Backend::apply`] did.

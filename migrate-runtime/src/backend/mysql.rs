@@ -8,8 +8,8 @@ use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, MySql};
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, batch, db_message, history_rows,
-    nth_statement, statement_at,
+    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, history_rows,
+    nth_statement, statement_at, text_rows,
 };
 use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
@@ -369,5 +369,41 @@ impl Backend for MySql {
             .await
             .map_err(Error::db("updating the history table", "write it"))?;
         Ok(())
+    }
+
+    async fn record_all(
+        conn: &mut MySqlConnection,
+        table: &Table,
+        migrations: &[&Migration],
+    ) -> Result<(), Error> {
+        let failed = || {
+            Error::db(
+                "recording the adopted migrations",
+                "write the history table",
+            )
+        };
+        exec(conn, "START TRANSACTION").await.map_err(failed())?;
+        for m in migrations {
+            if let Err(e) = Self::record(conn, table, m).await {
+                let _ = exec(conn, "ROLLBACK").await;
+                return Err(e);
+            }
+        }
+        exec(conn, "COMMIT").await.map_err(failed())
+    }
+
+    async fn text_rows(
+        conn: &mut MySqlConnection,
+        table: &Table,
+        sql: &str,
+    ) -> Result<Option<TextRows>, Error> {
+        match sqlx::query(AssertSqlSafe(sql.to_owned()))
+            .fetch_all(&mut *conn)
+            .await
+        {
+            Ok(rows) => text_rows(rows, table).map(Some),
+            Err(e) if is_missing_table(&e) => Ok(None),
+            Err(e) => Err(Error::history_read(&table.qualified())(e)),
+        }
     }
 }

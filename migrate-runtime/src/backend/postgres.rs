@@ -8,8 +8,8 @@ use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, Postgres};
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, batch, db_message, history_rows,
-    nth_statement, statement_at,
+    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, history_rows,
+    nth_statement, statement_at, text_rows,
 };
 use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
@@ -355,5 +355,42 @@ impl Backend for Postgres {
             .await
             .map_err(Error::db("updating the history table", "write it"))?;
         Ok(())
+    }
+
+    async fn record_all(
+        conn: &mut PgConnection,
+        table: &Table,
+        migrations: &[&Migration],
+    ) -> Result<(), Error> {
+        let mut sql = String::from("BEGIN;\n");
+        for m in migrations {
+            sql.push_str(&insert_row(table, m, "applied", false));
+            sql.push_str(" ON CONFLICT (version) DO NOTHING;\n");
+        }
+        sql.push_str("COMMIT;");
+        if let Err(e) = exec(conn, sql).await {
+            // The block is aborted, not ended: end it so the connection is usable again.
+            let _ = exec(conn, "ROLLBACK".to_owned()).await;
+            return Err(Error::db(
+                "recording the adopted migrations",
+                "write the history table",
+            )(e));
+        }
+        Ok(())
+    }
+
+    async fn text_rows(
+        conn: &mut PgConnection,
+        table: &Table,
+        sql: &str,
+    ) -> Result<Option<TextRows>, Error> {
+        match sqlx::query(AssertSqlSafe(sql.to_owned()))
+            .fetch_all(&mut *conn)
+            .await
+        {
+            Ok(rows) => text_rows(rows, table).map(Some),
+            Err(e) if is_missing_table(&e) => Ok(None),
+            Err(e) => Err(Error::history_read(&table.qualified())(e)),
+        }
     }
 }

@@ -11,8 +11,8 @@ use sqlx::{AssertSqlSafe, Sqlite};
 use migrate_core::sqlite::foreign_keys_off;
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, batch, db_message, history_rows,
-    nth_statement, statement_at,
+    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, history_rows,
+    nth_statement, statement_at, text_rows,
 };
 use crate::error::{DanglingReference, Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
@@ -549,5 +549,45 @@ impl Backend for Sqlite {
             .await
             .map_err(Error::db("updating the history table", "write it"))?;
         Ok(())
+    }
+
+    async fn record_all(
+        conn: &mut SqliteConnection,
+        table: &Table,
+        migrations: &[&Migration],
+    ) -> Result<(), Error> {
+        // Inside the run's transaction (see `lock`): a savepoint makes the rows all or none.
+        let failed = || {
+            Error::db(
+                "recording the adopted migrations",
+                "write the history table",
+            )
+        };
+        exec(conn, "SAVEPOINT migrate_adopt")
+            .await
+            .map_err(failed())?;
+        for m in migrations {
+            if let Err(e) = Self::record(conn, table, m).await {
+                let _ = exec(conn, "ROLLBACK TO migrate_adopt").await;
+                let _ = exec(conn, "RELEASE migrate_adopt").await;
+                return Err(e);
+            }
+        }
+        exec(conn, "RELEASE migrate_adopt").await.map_err(failed())
+    }
+
+    async fn text_rows(
+        conn: &mut SqliteConnection,
+        table: &Table,
+        sql: &str,
+    ) -> Result<Option<TextRows>, Error> {
+        match sqlx::query(AssertSqlSafe(sql.to_owned()))
+            .fetch_all(&mut *conn)
+            .await
+        {
+            Ok(rows) => text_rows(rows, table).map(Some),
+            Err(e) if db_message(&e).starts_with("no such table") => Ok(None),
+            Err(e) => Err(Error::history_read(&table.qualified())(e)),
+        }
     }
 }

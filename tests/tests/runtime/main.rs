@@ -2,6 +2,7 @@
 
 mod support;
 
+mod adopt;
 mod concurrency;
 mod crates_io;
 mod failures;

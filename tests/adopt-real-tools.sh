@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# `cargo migrate adopt` against the real tools: sqlx-cli, dbmate and diesel_cli each apply the
+# first migrations of a folder (tests/fixtures/layouts) to a fresh database; `adopt` records
+# exactly those; a second `adopt` records nothing; `cargo migrate run` applies the rest; the
+# seed row exists once and nothing is left pending. On PostgreSQL, MariaDB and SQLite.
+#
+# Installing the tools takes minutes on two cores, so this runs by hand, not in CI (the suite's
+# tests/tests/runtime/adopt.rs builds each tool's table from its source instead):
+#
+#   bash tests/adopt-real-tools.sh
+#
+# Needs the two test URLs (or the defaults below), apt for the client libraries diesel_cli links,
+# and cargo and npm to install the tools. Prints one line per case and a summary table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+PG="${MIGRATE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+MY="${MIGRATE_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/test}"
+tools="$root/target/adopt-tools"
+mkdir -p "$tools"
+
+# The tools, installed where missing.
+SQLX=$(command -v sqlx || true)
+if [ -z "$SQLX" ]; then
+    cargo install --root "$tools" sqlx-cli --no-default-features --features sqlite,postgres,mysql,rustls
+    SQLX="$tools/bin/sqlx"
+fi
+DBMATE="$tools/node_modules/.bin/dbmate"
+if [ ! -x "$DBMATE" ]; then
+    npm install --silent --prefix "$tools" dbmate
+fi
+DIESEL=$(command -v diesel || true)
+if [ -z "$DIESEL" ]; then
+    if ! dpkg -s libpq-dev default-libmysqlclient-dev >/dev/null 2>&1; then
+        apt-get install -y libpq-dev default-libmysqlclient-dev
+    fi
+    cargo install --root "$tools" diesel_cli --no-default-features --features postgres,mysql,sqlite-bundled
+    DIESEL="$tools/bin/diesel"
+fi
+cargo build -p cargo-migrate
+M="$root/target/debug/cargo-migrate"
+echo "sqlx: $("$SQLX" --version)  dbmate: $("$DBMATE" --version)  diesel: $("$DIESEL" --version | head -1)"
+
+# A URL on the server of `base` for database `name`.
+on_server() { printf '%s/%s' "${1%/*}" "$2"; }
+
+results=()
+failures=0
+
+# case TOOL DIALECT FIXTURE FIRST: the tool applies the first FIRST migrations of FIXTURE.
+case_() {
+    local tool=$1 dialect=$2 fixture=$3 first=$4
+    local work db url tool_url
+    work=$(mktemp -d)
+    db="adopt_${tool//-/_}_$$_$RANDOM"
+    cp -r "tests/fixtures/layouts/$fixture" "$work/full"
+    mkdir "$work/half"
+    # The first FIRST migrations, in name order (every layout here sorts by name).
+    find "$work/full" -mindepth 1 -maxdepth 1 ! -name '*.toml' | sort | {
+        n=0
+        declare -A seen=()
+        while read -r entry; do
+            base=$(basename "$entry")
+            version=${base%%_*}
+            if [ -z "${seen[$version]:-}" ]; then
+                n=$((n + 1))
+                seen[$version]=1
+            fi
+            [ "$n" -le "$first" ] && cp -r "$entry" "$work/half/"
+        done
+    }
+    case $dialect in
+        postgres) url=$(on_server "$PG" "$db"); tool_url=$url ;;
+        mysql) url=$(on_server "$MY" "$db"); tool_url=$url ;;
+        sqlite) url="sqlite://$work/db.sqlite"; tool_url=$url; touch "$work/db.sqlite" ;;
+    esac
+    "$M" migrate --database-url "$url" database create >/dev/null
+    local ok=yes log="$work/log"
+    {
+        case $tool in
+            sqlx) DATABASE_URL=$tool_url "$SQLX" migrate run --source "$work/half" ;;
+            dbmate)
+                [ "$dialect" = sqlite ] && tool_url="sqlite:$work/db.sqlite"
+                "$DBMATE" --url "$tool_url" --migrations-dir "$work/half" --no-dump-schema up ;;
+            diesel)
+                [ "$dialect" = sqlite ] && tool_url="$work/db.sqlite"
+                "$DIESEL" migration run --migration-dir "$work/half" --database-url "$tool_url" ;;
+        esac
+        "$M" migrate --dir "$work/full" --database-url "$url" adopt --from "$tool"
+        "$M" migrate --dir "$work/full" --database-url "$url" adopt --from "$tool" | tee "$work/second"
+        grep -q "nothing to record" "$work/second"
+        "$M" migrate --dir "$work/full" --database-url "$url" run
+        # Nothing pending (exit 4 would say otherwise), and the seed ran once.
+        "$M" migrate --dir "$work/full" --database-url "$url" status --exit-code
+    } >"$log" 2>&1 || ok=no
+    local users="?"
+    case $dialect in
+        postgres) users=$(psql "$url" -tAc "SELECT count(*) FROM users" 2>>"$log" || true) ;;
+        mysql) users=$(mariadb -h 127.0.0.1 -u root -N -e "SELECT count(*) FROM users" "$db" 2>>"$log" || true) ;;
+        sqlite) users=$(sqlite3 "$work/db.sqlite" "SELECT count(*) FROM users" 2>>"$log" || true) ;;
+    esac
+    [ "$users" = 1 ] || ok=no
+    if [ "$ok" = no ]; then
+        failures=$((failures + 1))
+        echo "FAILED: $tool on $dialect; log:"
+        cat "$log"
+    else
+        echo "ok: $tool on $dialect (tool applied $first, cargo migrate the rest, users = $users)"
+    fi
+    results+=("| $tool | $dialect | $first | $users | $ok |")
+    "$M" migrate --database-url "$url" database drop >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+
+for dialect in postgres mysql sqlite; do
+    case_ sqlx "$dialect" sqlx 1
+    case_ dbmate "$dialect" dbmate 2
+    case_ diesel "$dialect" diesel 2
+done
+
+printf '\n| tool | database | applied by the tool | users rows after run | passed |\n|---|---|---|---|---|\n'
+printf '%s\n' "${results[@]}"
+exit "$failures"
