@@ -120,7 +120,7 @@ impl DiagnosticKind {
                 "give one of them a new version, e.g. with `cargo migrate new`".to_owned()
             }
             DiagnosticKind::MissingPair { expected } => format!(
-                "add {}, or set `missing-pair` to warn in [package.metadata.migrate.lint] to read the migration as irreversible",
+                "add {}; to keep the migration irreversible without this message, set `missing-pair = \"allow\"` in the lint config (or pass `-A missing-pair`)",
                 display_name(expected)
             ),
             DiagnosticKind::BadDirective { .. } => {
@@ -128,7 +128,7 @@ impl DiagnosticKind {
             }
             DiagnosticKind::InvalidUtf8 => "save the file as UTF-8".to_owned(),
             DiagnosticKind::EmptyMigration => {
-                "write the migration's SQL, delete the file, or set `empty-migration` to warn or allow in [package.metadata.migrate.lint]".to_owned()
+                "write the migration's SQL or delete the file; for a placeholder kept on purpose, `empty-migration = \"allow\"` in the lint config (or `-A empty-migration`) silences this".to_owned()
             }
             DiagnosticKind::Misplaced { .. } => {
                 "move it where its layout expects it, or out of the migration folder".to_owned()
