@@ -164,13 +164,29 @@ pub trait Backend: Database + Sized {
 /// Rows of text columns, `None` for SQL `NULL`.
 pub(crate) type TextRows = Vec<Vec<Option<String>>>;
 
-/// Decodes rows whose columns are all text (or `NULL`).
-pub(crate) fn text_rows<R>(rows: Vec<R>, table: &Table) -> Result<TextRows, Error>
+/// Runs a query whose columns are all text (or `NULL`) and decodes its rows; `None` when
+/// `missing` says the error is a missing table.
+pub(crate) async fn fetch_text<DB>(
+    conn: &mut DB::Connection,
+    table: &Table,
+    sql: &str,
+    missing: fn(&sqlx::Error) -> bool,
+) -> Result<Option<TextRows>, Error>
 where
-    R: sqlx::Row,
-    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    usize: sqlx::ColumnIndex<R>,
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'r> Option<String>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
 {
+    use sqlx::Row;
+    let rows = match sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_all(&mut *conn)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) if missing(&e) => return Ok(None),
+        Err(e) => return Err(Error::history_read(&table.qualified())(e)),
+    };
     rows.iter()
         .map(|row| {
             (0..row.len())
@@ -178,6 +194,7 @@ where
                 .collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<TextRows, _>>()
+        .map(Some)
         .map_err(|e| Error::BadHistory {
             table: table.qualified(),
             detail: e.to_string(),

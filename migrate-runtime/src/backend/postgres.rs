@@ -8,8 +8,8 @@ use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, Postgres};
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, history_rows,
-    nth_statement, statement_at, text_rows,
+    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_text,
+    history_rows, nth_statement, statement_at,
 };
 use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
@@ -384,13 +384,6 @@ impl Backend for Postgres {
         table: &Table,
         sql: &str,
     ) -> Result<Option<TextRows>, Error> {
-        match sqlx::query(AssertSqlSafe(sql.to_owned()))
-            .fetch_all(&mut *conn)
-            .await
-        {
-            Ok(rows) => text_rows(rows, table).map(Some),
-            Err(e) if is_missing_table(&e) => Ok(None),
-            Err(e) => Err(Error::history_read(&table.qualified())(e)),
-        }
+        fetch_text::<Self>(conn, table, sql, is_missing_table).await
     }
 }

@@ -11,8 +11,8 @@ use sqlx::{AssertSqlSafe, Sqlite};
 use migrate_core::sqlite::foreign_keys_off;
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, history_rows,
-    nth_statement, statement_at, text_rows,
+    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_text,
+    history_rows, nth_statement, statement_at,
 };
 use crate::error::{DanglingReference, Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
@@ -23,6 +23,10 @@ async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error>
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+fn is_missing_table(e: &sqlx::Error) -> bool {
+    db_message(e).starts_with("no such table")
 }
 
 fn is_busy(e: &sqlx::Error) -> bool {
@@ -316,7 +320,7 @@ impl Backend for Sqlite {
         );
         let rows = match sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await {
             Ok(rows) => rows,
-            Err(e) if db_message(&e).starts_with("no such table") => return Ok(None),
+            Err(e) if is_missing_table(&e) => return Ok(None),
             Err(e) => return Err(Error::history_read(&table.qualified())(e)),
         };
         history_rows(rows, table).map(Some)
@@ -581,13 +585,6 @@ impl Backend for Sqlite {
         table: &Table,
         sql: &str,
     ) -> Result<Option<TextRows>, Error> {
-        match sqlx::query(AssertSqlSafe(sql.to_owned()))
-            .fetch_all(&mut *conn)
-            .await
-        {
-            Ok(rows) => text_rows(rows, table).map(Some),
-            Err(e) if db_message(&e).starts_with("no such table") => Ok(None),
-            Err(e) => Err(Error::history_read(&table.qualified())(e)),
-        }
+        fetch_text::<Self>(conn, table, sql, is_missing_table).await
     }
 }
