@@ -2,6 +2,7 @@
 //! migrating, by recording as applied exactly what that tool's history table says it applied.
 
 use migrate_core::adopt::{Adopter, Tool};
+use migrate_runtime::State;
 use serde_json::json;
 
 use super::Session;
@@ -35,12 +36,19 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     let adopter =
         Adopter::new(args.from, &session.set).map_err(|e| Failure::usage(e.to_string()))?;
     let table = args.from_table.as_deref();
-    let result = with_pool!(&session.pool, p => session.migrator.adopt(p, &adopter, table, args.dry_run).await);
+    let result = with_pool!(&session.pool, p => async {
+        let adoption = session.migrator.adopt(p, &adopter, table, args.dry_run).await?;
+        // What stays pending afterwards (on a dry run: would), as `status` will show it.
+        let status = session.migrator.status(p).await?;
+        Ok::<_, migrate_runtime::Error>((adoption, status))
+    }.await);
     session.pool.close().await;
-    let adoption = result?;
+    let (adoption, status) = result?;
     let tool = args.from;
-    let pending =
-        session.set.migrations.len() + session.set.repeatable.len() - adoption.applied.len();
+    let pending = status
+        .iter()
+        .filter(|s| s.state == State::Pending && !adoption.recorded.contains(&s.version))
+        .count();
     if out.format == Format::Json {
         out.data(&to_json(&json!({
             "from": tool.name(),

@@ -98,6 +98,12 @@ fn adopt_from_sqlx_on_sqlite() {
         sqlite3(&db, "SELECT count(*) FROM users").as_deref(),
         Some("1")
     );
+    let after = expect(p.run(&["adopt", "--from", "sqlx"], &[]), 0);
+    assert!(
+        after.stdout.contains("nothing to record") && !after.stdout.contains("pending"),
+        "nothing is pending once run applied the rest: {}",
+        after.stdout
+    );
     assert_eq!(
         sqlite3(&db, "SELECT count(*) FROM _sqlx_migrations").as_deref(),
         Some("1"),

@@ -5,7 +5,7 @@
 //! none waits longer than the lock timeout. Every process exits 0, with one exception the docs
 //! name: SQLite has no lock that spans a migration outside a transaction, so a process that
 //! takes the write lock while another runs migration 100 finds its row `dirty` and stops with
-//! the message that another run is applying it; run again, it succeeds.
+//! the message that another run is applying it; run again once that run is over, it succeeds.
 
 use std::time::Instant;
 
@@ -38,6 +38,7 @@ async fn stampede(dialect: Dialect, processes: usize) {
         .collect();
     let mut applied = 0;
     let mut stopped_by_dirty = 0;
+    let mut stopped = Vec::new();
     let mut longest = std::time::Duration::ZERO;
     for (applier, spawned, child) in children {
         let out = child.wait_with_output().expect("wait for an applier");
@@ -51,18 +52,9 @@ async fn stampede(dialect: Dialect, processes: usize) {
             && stderr.contains("is marked dirty")
             && stderr.contains("another run is applying it outside a transaction");
         if !out.status.success() && in_progress {
-            let again = spawn(apply_command(applier, &target))
-                .wait_with_output()
-                .expect("wait for the applier run again");
-            let stdout = String::from_utf8_lossy(&again.stdout);
-            assert!(
-                again.status.success(),
-                "{} failed again on {dialect}:\n{stdout}{}",
-                applier.name(),
-                String::from_utf8_lossy(&again.stderr)
-            );
-            applied += applied_count(applier, &stdout);
-            stopped_by_dirty += 1;
+            // Run again once the run in progress is over, as the message says: after every
+            // process of the stampede has exited (another may still be applying it now).
+            stopped.push(applier);
             continue;
         }
         assert!(
@@ -77,6 +69,20 @@ async fn stampede(dialect: Dialect, processes: usize) {
             applier.name()
         );
         applied += applied_count(applier, &stdout);
+    }
+    for applier in stopped {
+        let again = spawn(apply_command(applier, &target))
+            .wait_with_output()
+            .expect("wait for the applier run again");
+        let stdout = String::from_utf8_lossy(&again.stdout);
+        assert!(
+            again.status.success(),
+            "{} failed again on {dialect}, after every other process exited:\n{stdout}{}",
+            applier.name(),
+            String::from_utf8_lossy(&again.stderr)
+        );
+        applied += applied_count(applier, &stdout);
+        stopped_by_dirty += 1;
     }
     let inspect = target.inspect().await;
     let state = inspect.state().await;
