@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `cargo migrate adopt` against the real tools: sqlx-cli, dbmate and diesel_cli each apply the
-# first migrations of a folder (tests/fixtures/layouts) to a fresh database; `adopt` records
-# exactly those; a second `adopt` records nothing; `cargo migrate run` applies the rest; the
-# seed row exists once and nothing is left pending. On PostgreSQL, MariaDB and SQLite.
+# first migrations of a folder (tests/fixtures/layouts, and real projects' folders from
+# tests/corpus) to a fresh database; `adopt` records exactly those; a second `adopt` records
+# nothing; `cargo migrate run` applies the rest; nothing is left pending, and in the fixtures
+# the seed row exists once. On PostgreSQL, MariaDB and SQLite.
 #
 # Installing the tools takes minutes on two cores, so this runs by hand, not in CI (the suite's
 # tests/tests/runtime/adopt.rs builds each tool's table from its source instead):
@@ -47,28 +48,22 @@ on_server() { printf '%s/%s' "${1%/*}" "$2"; }
 results=()
 failures=0
 
-# case TOOL DIALECT FIXTURE FIRST: the tool applies the first FIRST migrations of FIXTURE.
+# case TOOL DIALECT FOLDER FIRST [users]: the tool applies the first FIRST migrations of
+# FOLDER; with `users`, the folder seeds one row in `users`, which must exist once at the end.
 case_() {
-    local tool=$1 dialect=$2 fixture=$3 first=$4
+    local tool=$1 dialect=$2 folder=$3 first=$4 seeds=${5:-}
     local work db url tool_url
     work=$(mktemp -d)
     db="adopt_${tool//-/_}_$$_$RANDOM"
-    cp -r "tests/fixtures/layouts/$fixture" "$work/full"
+    cp -r "$folder" "$work/full"
     mkdir "$work/half"
-    # The first FIRST migrations, in name order (every layout here sorts by name).
-    find "$work/full" -mindepth 1 -maxdepth 1 ! -name '*.toml' | sort | {
-        n=0
-        declare -A seen=()
-        while read -r entry; do
-            base=$(basename "$entry")
-            version=${base%%_*}
-            if [ -z "${seen[$version]:-}" ]; then
-                n=$((n + 1))
-                seen[$version]=1
-            fi
-            if [ "$n" -le "$first" ]; then cp -r "$entry" "$work/half/"; fi
-        done
-    }
+    # The first FIRST versions, in version order: the name's leading version with diesel's
+    # dashes removed, as each of these tools orders them.
+    for version in $(find "$work/full" -mindepth 1 -maxdepth 1 ! -name '*.toml' ! -name '.*' -printf '%f\n' |
+        sed 's/_.*//' | sort -u | awk '{ key = $0; gsub("-", "", key); print key, $0 }' |
+        sort | head -n "$first" | cut -d' ' -f2); do
+        cp -r "$work/full/${version}"_* "$work/half/"
+    done
     case $dialect in
         postgres) url=$(on_server "$PG" "$db"); tool_url=$url ;;
         mysql) url=$(on_server "$MY" "$db"); tool_url=$url ;;
@@ -86,7 +81,10 @@ case_() {
                 if [ "$dialect" = sqlite ]; then tool_url="$work/db.sqlite"; fi
                 "$DIESEL" migration run --migration-dir "$work/half" --database-url "$tool_url" ;;
         esac &&
-        "$M" migrate --dir "$work/full" --database-url "$url" adopt --from "$tool" &&
+        "$M" migrate --dir "$work/full" --database-url "$url" adopt --from "$tool" >"$work/first" &&
+        cat "$work/first" &&
+        # Exactly the versions the tool applied.
+        grep -q "recorded $first of the $first migration" "$work/first" &&
         "$M" migrate --dir "$work/full" --database-url "$url" adopt --from "$tool" >"$work/second" &&
         cat "$work/second" &&
         grep -q "nothing to record" "$work/second" &&
@@ -94,37 +92,48 @@ case_() {
         # Nothing pending (exit 4 would say otherwise).
         "$M" migrate --dir "$work/full" --database-url "$url" status --exit-code
     } >"$log" 2>&1 || ok=no
-    local users="?"
-    case $dialect in
-        postgres) users=$(psql "$url" -tAc "SELECT count(*) FROM users" 2>>"$log" || true) ;;
-        mysql) users=$(mariadb -h 127.0.0.1 -u root -N -e "SELECT count(*) FROM users" "$db" 2>>"$log" || true) ;;
-        sqlite) users=$(sqlite3 "$work/db.sqlite" "SELECT count(*) FROM users" 2>>"$log" || true) ;;
-    esac
-    [ "$users" = 1 ] || ok=no
+    local users="-"
+    if [ -n "$seeds" ]; then
+        case $dialect in
+            postgres) users=$(psql "$url" -tAc "SELECT count(*) FROM users" 2>>"$log" || true) ;;
+            mysql) users=$(mariadb -h 127.0.0.1 -u root -N -e "SELECT count(*) FROM users" "$db" 2>>"$log" || true) ;;
+            sqlite) users=$(sqlite3 "$work/db.sqlite" "SELECT count(*) FROM users" 2>>"$log" || true) ;;
+        esac
+        [ "$users" = 1 ] || ok=no
+    fi
+    local total
+    total=$(find "$work/full" -mindepth 1 -maxdepth 1 ! -name '*.toml' ! -name '.*' -printf '%f\n' | sed 's/_.*//' | sort -u | wc -l)
     if [ "$ok" = no ]; then
         failures=$((failures + 1))
-        echo "FAILED: $tool on $dialect; log:"
+        echo "FAILED: $tool on $dialect, $folder; log:"
         cat "$log"
     else
-        echo "ok: $tool on $dialect (tool applied $first, cargo migrate the rest, users = $users)"
+        echo "ok: $tool on $dialect, $folder (tool applied $first of $total, cargo migrate the rest)"
     fi
-    results+=("| $tool | $dialect | $first | $users | $ok |")
+    results+=("| $tool | $dialect | \`${folder#tests/}\` | $first of $total | $users | $ok |")
     "$M" migrate --dir "$work/full" --database-url "$url" database drop >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 
+layouts=tests/fixtures/layouts
 for dialect in postgres mysql sqlite; do
-    case_ sqlx "$dialect" sqlx 1
-    case_ dbmate "$dialect" dbmate 2
+    case_ sqlx "$dialect" $layouts/sqlx 1 users
+    case_ dbmate "$dialect" $layouts/dbmate 2 users
     # diesel_cli on PostgreSQL refuses the folder's comment-only up.sql ("Received an empty
     # query"; MySQL and SQLite accept it): there it applies only the first migration.
     if [ "$dialect" = postgres ]; then
-        case_ diesel "$dialect" diesel 1
+        case_ diesel "$dialect" $layouts/diesel 1 users
     else
-        case_ diesel "$dialect" diesel 2
+        case_ diesel "$dialect" $layouts/diesel 2 users
     fi
 done
+# Real projects' folders (tests/corpus), applied part-way by their own tool.
+corpus=tests/corpus
+case_ diesel postgres $corpus/rust-lang__crates-io/migrations 150
+case_ sqlx postgres $corpus/rust-lang__docs-rs/crates/lib/docs_rs_database/migrations 16
+case_ sqlx postgres $corpus/atuinsh__atuin/crates/atuin-server-postgres/migrations 10
+case_ sqlx sqlite $corpus/atuinsh__atuin/crates/atuin-client/migrations 8
 
-printf '\n| tool | database | applied by the tool | users rows after run | passed |\n|---|---|---|---|---|\n'
+printf '\n| tool | database | folder | applied by the tool | `users` rows after run | passed |\n|---|---|---|---|---|---|\n'
 printf '%s\n' "${results[@]}"
 exit "$failures"

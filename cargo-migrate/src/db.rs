@@ -172,16 +172,22 @@ fn database_name(db: &Database) -> Result<String, Failure> {
     Ok(name)
 }
 
+/// The name of the database `create` and `drop` act on, for messages; `None` for an in-memory
+/// SQLite database, which has nothing to create or drop.
+fn target_name(db: &Database) -> Result<Option<String>, Failure> {
+    match db.dialect {
+        Dialect::Sqlite if sqlite_file(&db.url).is_none() => Ok(None),
+        Dialect::Sqlite => Ok(Some(db.shown())),
+        _ => database_name(db).map(Some),
+    }
+}
+
 /// Creates the database of the URL through sqlx's `MigrateDatabase`; `Ok(false)` when it
 /// already exists.
 pub(crate) async fn create(db: &Database) -> Result<bool, Failure> {
     use sqlx::migrate::MigrateDatabase;
-    if db.dialect == Dialect::Sqlite && sqlite_file(&db.url).is_none() {
+    let Some(name) = target_name(db)? else {
         return Ok(false);
-    }
-    let name = match db.dialect {
-        Dialect::Sqlite => db.shown(),
-        _ => database_name(db)?,
     };
     let result: Result<bool, sqlx::Error> = async {
         if exists(db).await? {
@@ -209,12 +215,8 @@ pub(crate) async fn create(db: &Database) -> Result<bool, Failure> {
 /// writes the name into a string literal unescaped, so that one statement is sent here.
 pub(crate) async fn drop(db: &Database) -> Result<bool, Failure> {
     use sqlx::migrate::MigrateDatabase;
-    if db.dialect == Dialect::Sqlite && sqlite_file(&db.url).is_none() {
+    let Some(name) = target_name(db)? else {
         return Ok(false);
-    }
-    let name = match db.dialect {
-        Dialect::Sqlite => db.shown(),
-        _ => database_name(db)?,
     };
     let result: Result<bool, sqlx::Error> = async {
         if !exists(db).await? {
