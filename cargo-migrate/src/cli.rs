@@ -164,6 +164,11 @@ pub(crate) enum Command {
     Resolve(commands::resolve::Args),
     /// Re-record checksums and down SQL of applied migrations from the files
     Repair(commands::repair::Args),
+    /// On a scratch database: apply each migration, run its down and its up again, and
+    /// compare schema snapshots (exit 5 when a down does not restore the schema)
+    Verify(commands::verify::Args),
+    /// Compare the database's schema with what its applied migrations make (exit 5 on drift)
+    Drift(commands::drift::Args),
     /// Create, drop or reset the database in the URL
     #[command(subcommand)]
     Database(commands::database::Command),

@@ -264,6 +264,89 @@ pub(crate) async fn drop(db: &Database) -> Result<bool, Failure> {
     })
 }
 
+/// The scratch database of `verify` and `drift`: made beside a base database on the same
+/// server (a temporary file for SQLite) and dropped afterwards, or given by `--scratch-url`.
+pub(crate) enum Scratch {
+    Postgres(migrate_runtime::Scratch<sqlx::Postgres>),
+    Mysql(migrate_runtime::Scratch<sqlx::MySql>),
+    Sqlite(migrate_runtime::Scratch<sqlx::Sqlite>),
+    Given(Pool),
+}
+
+impl Scratch {
+    /// Connects to `given`, or makes a scratch database beside `base`.
+    pub(crate) async fn open(base: &Pool, given: Option<&Database>) -> Result<Scratch, Failure> {
+        if let Some(db) = given {
+            return Ok(Scratch::Given(Pool::connect(db).await?));
+        }
+        let made = |e: migrate_runtime::Error| {
+            Failure::database(
+                "cannot make a scratch database beside the target; give the user the right to create databases, or pass an empty database with --scratch-url",
+            )
+            .caused_by(&e)
+        };
+        Ok(match base {
+            Pool::Postgres(p) => {
+                Scratch::Postgres(migrate_runtime::Scratch::beside(p).await.map_err(made)?)
+            }
+            Pool::Mysql(p) => {
+                Scratch::Mysql(migrate_runtime::Scratch::beside(p).await.map_err(made)?)
+            }
+            Pool::Sqlite(p) => {
+                Scratch::Sqlite(migrate_runtime::Scratch::beside(p).await.map_err(made)?)
+            }
+        })
+    }
+
+    /// The scratch database's pool.
+    pub(crate) fn pool(&self) -> Pool {
+        match self {
+            Scratch::Postgres(s) => Pool::Postgres(s.pool().clone()),
+            Scratch::Mysql(s) => Pool::Mysql(s.pool().clone()),
+            Scratch::Sqlite(s) => Pool::Sqlite(s.pool().clone()),
+            Scratch::Given(p) => p.clone(),
+        }
+    }
+
+    /// What the scratch database is, for messages.
+    pub(crate) fn shown(&self) -> String {
+        match self {
+            Scratch::Postgres(s) => format!("`{}`, made beside the target", s.name()),
+            Scratch::Mysql(s) => format!("`{}`, made beside the target", s.name()),
+            Scratch::Sqlite(s) => format!("`{}.db` in the temporary folder", s.name()),
+            Scratch::Given(_) => "the one given by --scratch-url".to_owned(),
+        }
+    }
+
+    /// Drops a scratch database made beside `base`; closes a given one.
+    pub(crate) async fn close(self, base: &Pool) -> Result<(), Failure> {
+        let dropped = match (self, base) {
+            (Scratch::Postgres(s), Pool::Postgres(p)) => s.drop_with(p).await,
+            (Scratch::Mysql(s), Pool::Mysql(p)) => s.drop_with(p).await,
+            (Scratch::Sqlite(s), Pool::Sqlite(p)) => s.drop_with(p).await,
+            (Scratch::Given(p), _) => {
+                p.close().await;
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        dropped.map_err(|e| {
+            Failure::database("dropping the scratch database failed; drop it by hand (its name starts with `_migrate_scratch_`)").caused_by(&e)
+        })
+    }
+}
+
+/// The pool a SQLite scratch database is made beside when the command has no SQLite
+/// database of its own to open: an in-memory one, so that nothing is created.
+pub(crate) async fn memory_sqlite() -> Result<Pool, Failure> {
+    let memory = Database {
+        url: "sqlite::memory:".to_owned(),
+        dialect: Dialect::Sqlite,
+        source: "an in-memory database",
+    };
+    Pool::connect(&memory).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,8 @@ pub(crate) mod code {
     pub(crate) const USAGE: u8 = 2;
     pub(crate) const VALIDATION: u8 = 3;
     pub(crate) const PENDING: u8 = 4;
+    /// `verify` or `drift` found a difference.
+    pub(crate) const DIFFERENCE: u8 = 5;
 }
 
 /// An expected failure: one sentence saying what failed, where and what to do, then the cause

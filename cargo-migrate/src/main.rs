@@ -60,6 +60,8 @@ fn main() -> ExitCode {
             Command::Adopt(args) => commands::adopt::exec(&global, &args, &out).await,
             Command::Resolve(args) => commands::resolve::exec(&global, &args, &out).await,
             Command::Repair(args) => commands::repair::exec(&global, &args, &out).await,
+            Command::Verify(args) => commands::verify::exec(&global, &args, &out).await,
+            Command::Drift(args) => commands::drift::exec(&global, &args, &out).await,
             Command::Database(cmd) => commands::database::exec(&global, &cmd, &out).await,
         }
     });

@@ -34,6 +34,7 @@ pub mod position;
 pub mod rules;
 mod sections;
 mod set;
+pub mod snapshot;
 pub mod split;
 pub mod sqlite;
 pub mod version;

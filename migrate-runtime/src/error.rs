@@ -104,6 +104,12 @@ pub enum Error {
     )]
     Irreversible { version: String, name: String },
 
+    /// The scratch database given to `verify` already has migrations applied.
+    #[error(
+        "the scratch database already has migrations applied (version {version} in {table}); give `verify` an empty database, or let it make one beside the target"
+    )]
+    ScratchNotEmpty { table: String, version: String },
+
     /// A version given by the caller is not known.
     #[error("no migration has version {version}; run `cargo migrate status` to list the versions")]
     UnknownVersion { version: String },

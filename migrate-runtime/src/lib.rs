@@ -67,10 +67,12 @@ mod error;
 mod history;
 mod migration;
 mod migrator;
+mod schema;
 
 pub use backend::{Backend, Direction};
 pub use error::{DanglingReference, Error, FailedState, MigrationFailure};
 pub use history::{HistoryRow, MigrationStatus, RowStatus, State};
+pub use migrate_core::snapshot::{Change, ChangeKind, Diff, ObjectKey, Snapshot};
 pub use migrate_core::{Level, TransactionMode, Version};
 pub use migration::Migration;
 #[cfg(feature = "adopt")]
@@ -78,6 +80,7 @@ pub use migrator::Adoption;
 pub use migrator::{
     DEFAULT_LOCK_TIMEOUT, Hooks, Migrator, Plan, PlannedRevert, Ran, Repaired, Report, RevertTarget,
 };
+pub use schema::{Drift, Outcome, Scratch, Verification, Verified};
 
 /// Checks a migration folder at compile time and embeds it: see the crate docs.
 pub use migrate_macros::embed_migrations;

@@ -73,7 +73,7 @@ pub struct Migrator {
     out_of_order: Level,
     allow_missing: bool,
     allow_modified: bool,
-    lock_timeout: Duration,
+    pub(crate) lock_timeout: Duration,
     hooks: Option<Arc<dyn Hooks>>,
 }
 
@@ -155,6 +155,20 @@ impl Migrator {
         }
     }
 
+    /// The same migrator over other migrations (versioned and repeatable mixed), applied in
+    /// the order given, with no hooks: the schema a history says is applied.
+    pub(crate) fn with_migrations(&self, migrations: Vec<Migration>) -> Migrator {
+        let (repeatable, versioned): (Vec<Migration>, Vec<Migration>) =
+            migrations.into_iter().partition(|m| m.repeatable);
+        Migrator {
+            migrations: Cow::Owned(versioned),
+            repeatable: Cow::Owned(repeatable),
+            out_of_order: Level::Allow,
+            hooks: None,
+            ..self.clone()
+        }
+    }
+
     /// The same migrator, applying into one PostgreSQL schema (created if missing, with the
     /// history table inside it and the lock keyed by it), or one MySQL database.
     pub fn in_schema(&self, schema: &str) -> Migrator {
@@ -213,7 +227,7 @@ impl Migrator {
         &self.repeatable
     }
 
-    fn table(&self) -> Result<Table, Error> {
+    pub(crate) fn table(&self) -> Result<Table, Error> {
         Table::new(self.schema.as_deref(), &self.table)
     }
 
@@ -452,7 +466,7 @@ impl Migrator {
 
     /// Runs one step; returns what ran (`None` when another process had done it) and whether
     /// the backend let go of its lock meanwhile.
-    async fn step<DB: Backend>(
+    pub(crate) async fn step<DB: Backend>(
         &self,
         conn: &mut DB::Connection,
         table: &Table,

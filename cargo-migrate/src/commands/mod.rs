@@ -6,6 +6,7 @@ pub(crate) mod baseline;
 pub(crate) mod check;
 pub(crate) mod database;
 pub(crate) mod down;
+pub(crate) mod drift;
 pub(crate) mod init;
 pub(crate) mod new;
 pub(crate) mod redo;
@@ -13,6 +14,7 @@ pub(crate) mod repair;
 pub(crate) mod resolve;
 pub(crate) mod run;
 pub(crate) mod status;
+pub(crate) mod verify;
 
 use std::time::Duration;
 
@@ -44,6 +46,24 @@ impl Session {
         out: &Output,
         create_missing: bool,
     ) -> Result<Session, Failure> {
+        let (migrator, set, database) = Session::prepare(global, out)?;
+        let pool = if create_missing {
+            Pool::connect_or_create(&database, out).await?
+        } else {
+            Pool::connect(&database).await?
+        };
+        Ok(Session {
+            migrator,
+            pool,
+            set,
+        })
+    }
+
+    /// Reads the folder and resolves the database, without connecting.
+    pub(crate) fn prepare(
+        global: &Global,
+        out: &Output,
+    ) -> Result<(Migrator, MigrationSet, Database), Failure> {
         let mut project = Project::resolve(global)?;
         let database = Database::resolve(global, &project)?;
         // A folder for several dialects is read as the database's.
@@ -64,16 +84,7 @@ impl Session {
             database.shown(),
             database.source
         ));
-        let pool = if create_missing {
-            Pool::connect_or_create(&database, out).await?
-        } else {
-            Pool::connect(&database).await?
-        };
-        Ok(Session {
-            migrator,
-            pool,
-            set,
-        })
+        Ok((migrator, set, database))
     }
 }
 

@@ -151,6 +151,27 @@ pub trait Backend: Database + Sized {
         migrations: &[&Migration],
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
+    /// Reads the schema's catalog: the rows of the dialect's query in `migrate_core::snapshot`.
+    #[doc(hidden)]
+    fn catalog(conn: &mut Self::Connection)
+    -> impl Future<Output = Result<TextRows, Error>> + Send;
+
+    /// Creates an empty scratch database `name` beside the pool's (the same server and
+    /// user; a temporary file for SQLite) and connects to it with the pool's options.
+    #[doc(hidden)]
+    fn create_scratch(
+        pool: &sqlx::Pool<Self>,
+        name: &str,
+    ) -> impl Future<Output = Result<sqlx::Pool<Self>, Error>> + Send;
+
+    /// Closes and drops a database made by [`Backend::create_scratch`].
+    #[doc(hidden)]
+    fn drop_scratch(
+        pool: &sqlx::Pool<Self>,
+        scratch: sqlx::Pool<Self>,
+        name: &str,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
     /// Runs a query whose columns are all text and returns its rows; `None` when the table it
     /// reads does not exist. `table` is for messages.
     #[doc(hidden)]
@@ -163,6 +184,48 @@ pub trait Backend: Database + Sized {
 
 /// Rows of text columns, `None` for SQL `NULL`.
 pub(crate) type TextRows = Vec<Vec<Option<String>>>;
+
+/// Runs a catalog query (constant text, so it is prepared once per connection and its plan
+/// kept) whose columns are all text, and decodes its rows.
+pub(crate) async fn fetch_catalog<DB>(
+    conn: &mut DB::Connection,
+    sql: &'static str,
+) -> Result<TextRows, Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> Option<String>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    use sqlx::Row;
+    let read = |e: sqlx::Error| Error::Database {
+        action: "reading the schema from the catalog",
+        action_hint: "read the system catalog",
+        source: e,
+    };
+    let rows = sqlx::query::<DB>(sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(read)?;
+    rows.iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| row.try_get::<Option<String>, _>(i))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<TextRows, _>>()
+        .map_err(read)
+}
+
+/// A name for a scratch database no one else uses: the process and the time.
+pub(crate) fn scratch_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("_migrate_scratch_{}_{nanos}", std::process::id())
+}
 
 /// Runs a query whose columns are all text (or `NULL`) and decodes its rows; `None` when
 /// `missing` says the error is a missing table.

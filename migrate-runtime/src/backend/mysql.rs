@@ -8,8 +8,8 @@ use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, MySql};
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_text,
-    history_rows, nth_statement, statement_at,
+    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_catalog,
+    fetch_text, history_rows, nth_statement, statement_at,
 };
 use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
@@ -390,6 +390,48 @@ impl Backend for MySql {
             }
         }
         exec(conn, "COMMIT").await.map_err(failed())
+    }
+
+    async fn catalog(conn: &mut MySqlConnection) -> Result<TextRows, Error> {
+        // MariaDB's CHECK_CONSTRAINTS names the table; MySQL's does not.
+        let mariadb: Option<String> = sqlx::query_scalar("SELECT VERSION()")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(Error::db("reading the server's version", "connect"))?;
+        let mariadb = mariadb.is_some_and(|v| v.contains("MariaDB"));
+        let sql = migrate_core::snapshot::query(Dialect::Mysql, mariadb);
+        fetch_catalog::<Self>(conn, sql).await
+    }
+
+    async fn create_scratch(pool: &sqlx::MySqlPool, name: &str) -> Result<sqlx::MySqlPool, Error> {
+        let create = |e| Error::Database {
+            action: "creating a scratch database",
+            action_hint: "create databases (or give a scratch database's URL)",
+            source: e,
+        };
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE `{name}`")))
+            .execute(pool)
+            .await
+            .map_err(create)?;
+        let options = pool.connect_options().as_ref().clone().database(name);
+        sqlx::pool::PoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(create)
+    }
+
+    async fn drop_scratch(
+        pool: &sqlx::MySqlPool,
+        scratch: sqlx::MySqlPool,
+        name: &str,
+    ) -> Result<(), Error> {
+        scratch.close().await;
+        sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
+            .execute(pool)
+            .await
+            .map(drop)
+            .map_err(Error::db("dropping the scratch database", "drop databases"))
     }
 
     async fn text_rows(

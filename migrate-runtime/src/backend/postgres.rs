@@ -8,8 +8,8 @@ use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, Postgres};
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_text,
-    history_rows, nth_statement, statement_at,
+    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_catalog,
+    fetch_text, history_rows, nth_statement, statement_at,
 };
 use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
@@ -377,6 +377,43 @@ impl Backend for Postgres {
             )(e));
         }
         Ok(())
+    }
+
+    async fn catalog(conn: &mut PgConnection) -> Result<TextRows, Error> {
+        fetch_catalog::<Self>(conn, migrate_core::snapshot::postgres::QUERY).await
+    }
+
+    async fn create_scratch(pool: &sqlx::PgPool, name: &str) -> Result<sqlx::PgPool, Error> {
+        let create = |e| Error::Database {
+            action: "creating a scratch database",
+            action_hint: "create databases (or give a scratch database's URL)",
+            source: e,
+        };
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(pool)
+            .await
+            .map_err(create)?;
+        let options = pool.connect_options().as_ref().clone().database(name);
+        sqlx::pool::PoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(create)
+    }
+
+    async fn drop_scratch(
+        pool: &sqlx::PgPool,
+        scratch: sqlx::PgPool,
+        name: &str,
+    ) -> Result<(), Error> {
+        scratch.close().await;
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(pool)
+        .await
+        .map(drop)
+        .map_err(Error::db("dropping the scratch database", "drop databases"))
     }
 
     async fn text_rows(

@@ -11,8 +11,8 @@ use sqlx::{AssertSqlSafe, Sqlite};
 use migrate_core::sqlite::foreign_keys_off;
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_text,
-    history_rows, nth_statement, statement_at,
+    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_catalog,
+    fetch_text, history_rows, nth_statement, statement_at,
 };
 use crate::error::{DanglingReference, Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
@@ -578,6 +578,47 @@ impl Backend for Sqlite {
             }
         }
         exec(conn, "RELEASE migrate_adopt").await.map_err(failed())
+    }
+
+    async fn catalog(conn: &mut SqliteConnection) -> Result<TextRows, Error> {
+        fetch_catalog::<Self>(conn, migrate_core::snapshot::sqlite::QUERY).await
+    }
+
+    async fn create_scratch(
+        pool: &sqlx::SqlitePool,
+        name: &str,
+    ) -> Result<sqlx::SqlitePool, Error> {
+        let path = std::env::temp_dir().join(format!("{name}.db"));
+        let options = pool
+            .connect_options()
+            .as_ref()
+            .clone()
+            .filename(&path)
+            .create_if_missing(true);
+        sqlx::pool::PoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| Error::Database {
+                action: "creating a scratch database file",
+                action_hint: "write to the temporary folder",
+                source: e,
+            })
+    }
+
+    async fn drop_scratch(
+        _: &sqlx::SqlitePool,
+        scratch: sqlx::SqlitePool,
+        name: &str,
+    ) -> Result<(), Error> {
+        scratch.close().await;
+        let path = std::env::temp_dir().join(format!("{name}.db"));
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+        Ok(())
     }
 
     async fn text_rows(

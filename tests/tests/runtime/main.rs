@@ -12,5 +12,6 @@ mod locks;
 mod no_transaction;
 mod noop;
 mod repeatable;
+mod schema;
 mod sqlite_rebuild;
 mod tenants;

@@ -1,0 +1,175 @@
+//! `cargo migrate verify`: on a scratch database, every migration up, down and up again, with
+//! the schema compared after each down and each second up. Exit 5 when a down does not restore
+//! the schema or a step fails.
+
+use migrate_core::Dialect;
+use migrate_runtime::{Outcome, Verification};
+use serde_json::json;
+
+use super::{Session, version};
+use crate::cli::Global;
+use crate::db::{Pool, Scratch, memory_sqlite, with_pool};
+use crate::failure::{Failure, code};
+use crate::output::{Format, Output};
+use crate::report::to_json;
+
+use super::drift::{diff_json, print_diff, scratch_database};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Verify only the migrations from this version on, after applying the older ones once
+    #[arg(long, value_name = "VERSION")]
+    pub from: Option<String>,
+    /// An empty database to verify on, instead of one made beside the target (and dropped
+    /// afterwards)
+    #[arg(long, value_name = "URL")]
+    pub scratch_url: Option<String>,
+}
+
+pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
+    let (migrator, _set, database) = Session::prepare(global, out)?;
+    let from = args.from.as_deref().map(version).transpose()?;
+    // The scratch database is made beside the target on its server; SQLite needs no target.
+    let base = match database.dialect {
+        Dialect::Sqlite => memory_sqlite().await?,
+        _ => Pool::connect(&database).await?,
+    };
+    let scratch_db = scratch_database(args.scratch_url.as_deref(), &base)?;
+    let scratch = Scratch::open(&base, scratch_db.as_ref()).await?;
+    out.say(&format!("scratch database: {}", scratch.shown()));
+    let result = with_pool!(&scratch.pool(), p => migrator.verify(p, from.as_ref()).await);
+    let closed = scratch.close(&base).await;
+    base.close().await;
+    let verification = result?;
+    closed?;
+    if out.format == Format::Json {
+        out.data(&to_json(&json(&verification)));
+    } else {
+        print(out, &verification);
+    }
+    Ok(if verification.problems().next().is_some() {
+        code::DIFFERENCE
+    } else {
+        0
+    })
+}
+
+fn print(out: &Output, verification: &Verification) {
+    for m in verification.problems() {
+        let head = format!("migration {} `{}`", m.version, m.name);
+        let down = m.down_path.as_deref().unwrap_or("its down");
+        match &m.outcome {
+            Outcome::NotRestored { diff, again } => {
+                out.data(&format!(
+                    "{head}: its down ({down}) does not restore the schema its up changed; make the down undo each difference below (from before the up to after the down):"
+                ));
+                print_diff(out, diff, "    ");
+                if let Some(again) = again {
+                    out.data("  and its up, run again after the down, makes a different schema than the first time:");
+                    print_diff(out, again, "    ");
+                }
+            }
+            Outcome::DownFailed { error } => {
+                out.data(&format!(
+                    "{head}: its down failed at {}; fix the down so that it runs on the schema its up leaves",
+                    step_error(error)
+                ));
+            }
+            Outcome::UpAgainDiffers { diff } => {
+                out.data(&format!(
+                    "{head}: its down restores the schema, but its up, run again, makes a different schema than the first time; make the down undo everything the up does:"
+                ));
+                print_diff(out, diff, "    ");
+            }
+            Outcome::UpAgainFailed { error } => {
+                out.data(&format!(
+                    "{head}: its up failed when run again after its down, at {}; make the down undo everything the up creates (the verification stopped here)",
+                    step_error(error)
+                ));
+            }
+            Outcome::UpFailed { error } => {
+                out.data(&format!(
+                    "{head}: its up failed at {}; fix the migration and verify again (the verification stopped here)",
+                    step_error(error)
+                ));
+            }
+            _ => {}
+        }
+    }
+    let count = |f: fn(&Outcome) -> bool| {
+        verification
+            .migrations
+            .iter()
+            .filter(|m| f(&m.outcome))
+            .count()
+    };
+    let irreversible: Vec<String> = verification
+        .migrations
+        .iter()
+        .filter(|m| matches!(m.outcome, Outcome::Irreversible))
+        .map(|m| m.version.clone())
+        .collect();
+    if !irreversible.is_empty() {
+        out.data(&format!(
+            "irreversible (no down, not verified): {}",
+            irreversible.join(", ")
+        ));
+    }
+    let problems = count(Outcome::is_problem);
+    let mut summary = format!(
+        "verified {} migrations: {} round-trip, {} irreversible, {} with a problem",
+        count(|o| !matches!(o, Outcome::AppliedOnly | Outcome::NotReached)),
+        count(|o| matches!(o, Outcome::RoundTrip)),
+        irreversible.len(),
+        problems
+    );
+    let applied = count(|o| matches!(o, Outcome::AppliedOnly));
+    if applied > 0 {
+        summary.push_str(&format!("; {applied} older ones applied once"));
+    }
+    let unreached = count(|o| matches!(o, Outcome::NotReached));
+    if unreached > 0 {
+        summary.push_str(&format!("; {unreached} not reached"));
+    }
+    out.data(&summary);
+}
+
+/// Where a step failed and the database's message: `path:line: message`.
+fn step_error(error: &migrate_runtime::Error) -> String {
+    match error {
+        migrate_runtime::Error::Migration(f) => format!("{}:{}: {}", f.path, f.line, f.message),
+        other => other.to_string(),
+    }
+}
+
+fn json(verification: &Verification) -> serde_json::Value {
+    let items: Vec<_> = verification
+        .migrations
+        .iter()
+        .map(|m| {
+            let mut item = json!({
+                "version": m.version,
+                "name": m.name,
+                "outcome": m.outcome.as_str(),
+            });
+            match &m.outcome {
+                Outcome::NotRestored { diff, again } => {
+                    item["diff"] = diff_json(diff);
+                    if let Some(again) = again {
+                        item["again"] = diff_json(again);
+                    }
+                }
+                Outcome::UpAgainDiffers { diff } => item["again"] = diff_json(diff),
+                Outcome::DownFailed { error }
+                | Outcome::UpAgainFailed { error }
+                | Outcome::UpFailed { error } => item["error"] = json!(step_error(error)),
+                _ => {}
+            }
+            item
+        })
+        .collect();
+    json!({
+        "migrations": items,
+        "problems": verification.problems().count(),
+    })
+}
