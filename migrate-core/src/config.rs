@@ -36,6 +36,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// What to do with a pending migration older than the newest applied one.
     pub out_of_order: Level,
+    /// The queries file `cargo migrate verify` checks the plans of, relative to the package
+    /// root (`explain = "queries.sql"`).
+    pub explain: Option<PathBuf>,
     pub lint: LintConfig,
     /// The manifest sections this config was read from, in the order they were applied (the
     /// workspace's first, then the package's). Empty for the defaults.
@@ -66,6 +69,7 @@ impl Default for Config {
             versioning: Versioning::Timestamp,
             database_url: None,
             out_of_order: Level::Warn,
+            explain: None,
             lint: LintConfig::default(),
             sources: Vec::new(),
         }
@@ -248,8 +252,7 @@ pub enum ConfigErrorKind {
     DialectNotListed { dialect: Dialect },
 }
 
-const TOP_KEYS: &str =
-    "dir, dialect, dialects, layout, table, versioning, database-url, out-of-order and lint";
+const TOP_KEYS: &str = "dir, dialect, dialects, layout, table, versioning, database-url, out-of-order, explain and lint";
 const LINT_KEYS: &str = "a rule id, tenant-column, global-tables and sqlite-functions";
 
 impl Config {
@@ -549,6 +552,7 @@ fn apply(
             }
             "database-url" => config.database_url = Some(ctx.string(name, value)?.to_owned()),
             "out-of-order" => config.out_of_order = level(&ctx, name, value)?,
+            "explain" => config.explain = Some(PathBuf::from(ctx.string(name, value)?)),
             "lint" => match value.get_ref() {
                 DeValue::Table(lint) => apply_lint(&mut config.lint, lint, &ctx)?,
                 _ => {

@@ -27,6 +27,7 @@ pub mod checksum;
 pub mod config;
 pub mod diagnostic;
 pub mod dialect;
+pub mod explain;
 pub mod layout;
 pub mod migration;
 mod name;

@@ -104,6 +104,16 @@ pub enum Error {
     )]
     Irreversible { version: String, name: String },
 
+    /// A setup statement of a queries file (`verify --explain`) failed.
+    #[error(
+        "the setup statement at {path}:{line} failed on the migrated schema: {message}; fix the statement (it runs before the queries, to create sample rows)"
+    )]
+    ExplainSetup {
+        path: String,
+        line: u32,
+        message: String,
+    },
+
     /// The scratch database given to `verify` already has migrations applied.
     #[error(
         "the scratch database already has migrations applied (version {version} in {table}); give `verify` an empty database, or let it make one beside the target"

@@ -64,6 +64,7 @@
 
 mod backend;
 mod error;
+mod explain;
 mod history;
 mod migration;
 mod migrator;
@@ -71,6 +72,7 @@ mod schema;
 
 pub use backend::{Backend, Direction};
 pub use error::{DanglingReference, Error, FailedState, MigrationFailure};
+pub use explain::PlanFinding;
 pub use history::{HistoryRow, MigrationStatus, RowStatus, State};
 pub use migrate_core::snapshot::{Change, ChangeKind, Diff, ObjectKey, Snapshot};
 pub use migrate_core::{Level, TransactionMode, Version};

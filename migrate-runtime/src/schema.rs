@@ -82,7 +82,7 @@ pub enum Outcome {
     RoundTrip,
     /// Older than `--from`: applied once, not verified.
     AppliedOnly,
-    /// It has no down.
+    /// It has no down, or a down with no statement.
     Irreversible,
     /// Its down ran, but the schema differs from the one before its up (`diff` goes from the
     /// schema before the up to the one after the down). `again` is the difference after the
@@ -139,6 +139,9 @@ pub struct Verified {
 #[derive(Debug, Default)]
 pub struct Verification {
     pub migrations: Vec<Verified>,
+    /// Whether the verification reached the end: the scratch database holds the schema every
+    /// migration makes.
+    pub completed: bool,
 }
 
 impl Verification {
@@ -283,7 +286,11 @@ impl Migrator {
                 continue;
             }
             let checked = from.is_none_or(|f| m.version_parts() >= f.parts());
-            let down = m.down_sql().filter(|_| checked);
+            // A down with no statement (an empty file, `-- Not reversible`) reverts nothing:
+            // the migration is irreversible, whichever layout it comes from.
+            let down = m
+                .down_sql()
+                .filter(|d| checked && has_statement(d, DB::DIALECT));
             if down.is_some() && before.is_none() {
                 before = Some(snapshot::<DB>(conn, table).await?);
             }
@@ -361,6 +368,7 @@ impl Migrator {
             before = Some(again);
             report.migrations.push(verified);
         }
+        report.completed = !stopped;
         Ok(report)
     }
 
@@ -373,6 +381,13 @@ impl Migrator {
     ) -> Result<(), Error> {
         self.step::<DB>(conn, table, step).await.map(drop)
     }
+}
+
+fn has_statement(sql: &str, dialect: migrate_core::Dialect) -> bool {
+    migrate_core::split::split(sql, dialect)
+        .sql()
+        .next()
+        .is_some()
 }
 
 fn up_step(m: &Migration) -> Step<'_> {

@@ -46,7 +46,7 @@ impl Session {
         out: &Output,
         create_missing: bool,
     ) -> Result<Session, Failure> {
-        let (migrator, set, database) = Session::prepare(global, out)?;
+        let (migrator, set, database, _) = Session::prepare(global, out)?;
         let pool = if create_missing {
             Pool::connect_or_create(&database, out).await?
         } else {
@@ -63,7 +63,7 @@ impl Session {
     pub(crate) fn prepare(
         global: &Global,
         out: &Output,
-    ) -> Result<(Migrator, MigrationSet, Database), Failure> {
+    ) -> Result<(Migrator, MigrationSet, Database, Project), Failure> {
         let mut project = Project::resolve(global)?;
         let database = Database::resolve(global, &project)?;
         // A folder for several dialects is read as the database's.
@@ -84,7 +84,7 @@ impl Session {
             database.shown(),
             database.source
         ));
-        Ok((migrator, set, database))
+        Ok((migrator, set, database, project))
     }
 }
 

@@ -2,8 +2,11 @@
 //! the schema compared after each down and each second up. Exit 5 when a down does not restore
 //! the schema or a step fails.
 
+use std::path::PathBuf;
+
 use migrate_core::Dialect;
-use migrate_runtime::{Outcome, Verification};
+use migrate_core::explain::QueriesFile;
+use migrate_runtime::{Outcome, PlanFinding, Verification};
 use serde_json::json;
 
 use super::{Session, version};
@@ -24,11 +27,37 @@ pub(crate) struct Args {
     /// afterwards)
     #[arg(long, value_name = "URL")]
     pub scratch_url: Option<String>,
+    /// A file of queries whose plans are checked on the migrated scratch database: each one
+    /// that reads a whole table an index could serve is reported (default: `explain` in the
+    /// config)
+    #[arg(long, value_name = "FILE")]
+    pub explain: Option<PathBuf>,
 }
 
 pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
-    let (migrator, _set, database) = Session::prepare(global, out)?;
+    let (migrator, _set, database, project) = Session::prepare(global, out)?;
     let from = args.from.as_deref().map(version).transpose()?;
+    // The queries file is read before anything connects, so a bad file costs nothing.
+    let explain = match args.explain.clone().or_else(|| {
+        project
+            .config
+            .explain
+            .as_ref()
+            .map(|p| project.root.join(p))
+    }) {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Failure::usage(format!(
+                    "cannot read the queries file {}: {e}; check the path given to --explain (or `explain` in the config)",
+                    path.display()
+                ))
+            })?;
+            let file = QueriesFile::parse(&text, database.dialect)
+                .map_err(|e| Failure::usage(format!("the queries file {}:{e}", path.display())))?;
+            Some((project.shown(&path), file))
+        }
+        None => None,
+    };
     // The scratch database is made beside the target on its server; SQLite needs no target.
     let base = match database.dialect {
         Dialect::Sqlite => memory_sqlite().await?,
@@ -37,21 +66,42 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     let scratch_db = scratch_database(args.scratch_url.as_deref(), &base)?;
     let scratch = Scratch::open(&base, scratch_db.as_ref()).await?;
     out.say(&format!("scratch database: {}", scratch.shown()));
-    let result = with_pool!(&scratch.pool(), p => migrator.verify(p, from.as_ref()).await);
+    let result = with_pool!(&scratch.pool(), p => async {
+        let verification = migrator.verify(p, from.as_ref()).await?;
+        let plans = match &explain {
+            // The queries run on the schema every migration makes: the one verify leaves
+            // when it reached the end.
+            Some((path, file)) if verification.completed => {
+                Some(migrator.explain(p, file, path).await?)
+            }
+            _ => None,
+        };
+        Ok::<_, migrate_runtime::Error>((verification, plans))
+    }.await);
     let closed = scratch.close(&base).await;
     base.close().await;
-    let verification = result?;
+    let (verification, plans) = result?;
     closed?;
     if out.format == Format::Json {
-        out.data(&to_json(&json(&verification)));
+        let mut value = json(&verification);
+        if let Some(plans) = &plans {
+            value["plans"] = plans_json(plans);
+        }
+        out.data(&to_json(&value));
     } else {
         print(out, &verification);
+        if let (Some(plans), Some((path, file))) = (&plans, &explain) {
+            print_plans(out, plans, path, file.queries.len());
+        }
     }
-    Ok(if verification.problems().next().is_some() {
-        code::DIFFERENCE
-    } else {
-        0
-    })
+    let planned_badly = plans.as_ref().is_some_and(|p| !p.is_empty());
+    Ok(
+        if verification.problems().next().is_some() || planned_badly {
+            code::DIFFERENCE
+        } else {
+            0
+        },
+    )
 }
 
 fn print(out: &Output, verification: &Verification) {
@@ -132,6 +182,45 @@ fn print(out: &Output, verification: &Verification) {
         summary.push_str(&format!("; {unreached} not reached"));
     }
     out.data(&summary);
+}
+
+fn print_plans(out: &Output, plans: &[PlanFinding], path: &str, queries: usize) {
+    for p in plans {
+        let first = p.query.lines().next().unwrap_or_default();
+        let next = if p.failed {
+            "fix the query for the schema the migrations make"
+        } else {
+            "add an index it can use, or rewrite the query"
+        };
+        out.data(&format!(
+            "{path}:{}: the query `{first}` {}; {next}",
+            p.line, p.message
+        ));
+        for line in &p.plan {
+            out.data(&format!("    {line}"));
+        }
+    }
+    let flagged: std::collections::BTreeSet<u32> = plans.iter().map(|p| p.line).collect();
+    out.data(&format!(
+        "explained {queries} queries of {path}: {} reported",
+        flagged.len()
+    ));
+}
+
+fn plans_json(plans: &[PlanFinding]) -> serde_json::Value {
+    plans
+        .iter()
+        .map(|p| {
+            json!({
+                "line": p.line,
+                "query": p.query,
+                "table": p.table,
+                "message": p.message,
+                "failed": p.failed,
+                "plan": p.plan,
+            })
+        })
+        .collect()
 }
 
 /// Where a step failed and the database's message: `path:line: message`.

@@ -8,6 +8,11 @@
 //! A function's body is kept as written, so its lines are compared trimmed: the same function
 //! indented differently is the same function.
 //!
+//! Three spellings of the transaction's start time as a column default, `now()`,
+//! `CURRENT_TIMESTAMP` and `transaction_timestamp()`, are stored as different expressions and
+//! printed as written; they give the same value, so they compare as `now()`.
+//! (`CURRENT_TIMESTAMP(3)` rounds, and stays as it is.)
+//!
 //! A sequence a column owns (`serial`, identity) is named by its column, since the server
 //! names it and adds a digit when the name is taken.
 //!
@@ -94,6 +99,17 @@ pub fn snapshot(rows: &Rows, schema: Option<&str>, table: &str) -> Snapshot {
     let mut snapshot = Snapshot::from_rows(rows);
     snapshot.map_definitions(&["function", "procedure"], body_lines);
     name_owned_sequences(&mut snapshot);
+    for (key, object) in snapshot.objects_mut().iter_mut() {
+        if key.kind == "column"
+            && let Some(default) = object.attributes.get_mut("default")
+            && matches!(
+                default.as_str(),
+                "CURRENT_TIMESTAMP" | "transaction_timestamp()"
+            )
+        {
+            *default = "now()".to_owned();
+        }
+    }
     snapshot.retain(|key, object| {
         let unquoted = |s: &str| s.replace('"', "");
         if key.kind == "current schema" {

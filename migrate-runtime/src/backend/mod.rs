@@ -172,6 +172,23 @@ pub trait Backend: Database + Sized {
         name: &str,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
+    /// The plan of a query as text lines (PostgreSQL: `EXPLAIN` with sequential scans
+    /// disabled; MySQL: `table=<t> type=<type> possible_keys=<keys>` per row; SQLite:
+    /// `EXPLAIN QUERY PLAN`'s details), for `migrate_core::explain`.
+    #[doc(hidden)]
+    fn plan(
+        conn: &mut Self::Connection,
+        query: &str,
+    ) -> impl Future<Output = Result<Vec<String>, sqlx::Error>> + Send;
+
+    /// Whether a table has an index, and its rows (`None` when the name is not a table: an
+    /// alias in a plan).
+    #[doc(hidden)]
+    fn table_facts(
+        conn: &mut Self::Connection,
+        table: &str,
+    ) -> impl Future<Output = (bool, Option<u64>)> + Send;
+
     /// Runs a query whose columns are all text and returns its rows; `None` when the table it
     /// reads does not exist. `table` is for messages.
     #[doc(hidden)]
@@ -216,6 +233,22 @@ where
         })
         .collect::<Result<TextRows, _>>()
         .map_err(read)
+}
+
+/// The single integer of a query, or `None` when it fails.
+pub(crate) async fn fetch_count<DB>(conn: &mut DB::Connection, sql: String) -> Option<u64>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'r> i64: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    use sqlx::Row;
+    let row = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut *conn)
+        .await
+        .ok()?;
+    row.try_get::<i64, _>(0).ok().map(|n| n.max(0) as u64)
 }
 
 /// A name for a scratch database no one else uses: the process and the time.

@@ -434,6 +434,37 @@ impl Backend for MySql {
             .map_err(Error::db("dropping the scratch database", "drop databases"))
     }
 
+    async fn plan(conn: &mut MySqlConnection, query: &str) -> Result<Vec<String>, sqlx::Error> {
+        use sqlx::Row;
+        let rows = sqlx::raw_sql(AssertSqlSafe(format!("EXPLAIN {query}")))
+            .fetch_all(&mut *conn)
+            .await?;
+        let text = |row: &sqlx::mysql::MySqlRow, name: &str| {
+            row.try_get::<Option<String>, _>(name)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| "NULL".to_owned())
+        };
+        Ok(rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "table={} type={} possible_keys={}",
+                    text(r, "table"),
+                    text(r, "type"),
+                    text(r, "possible_keys")
+                )
+            })
+            .collect())
+    }
+
+    async fn table_facts(conn: &mut MySqlConnection, table: &str) -> (bool, Option<u64>) {
+        let quoted = format!("`{}`", table.replace('`', "``"));
+        let rows = super::fetch_count::<Self>(conn, format!("SELECT COUNT(*) FROM {quoted}")).await;
+        // MySQL's plan says itself which indexes could serve (`possible_keys`).
+        (false, rows)
+    }
+
     async fn text_rows(
         conn: &mut MySqlConnection,
         table: &Table,

@@ -393,6 +393,13 @@ impl Backend for Postgres {
             .execute(pool)
             .await
             .map_err(create)?;
+        // The scratch database is thrown away: its commits need not wait for the disk.
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "ALTER DATABASE \"{name}\" SET synchronous_commit = off"
+        )))
+        .execute(pool)
+        .await
+        .map_err(create)?;
         let options = pool.connect_options().as_ref().clone().database(name);
         sqlx::pool::PoolOptions::new()
             .max_connections(1)
@@ -414,6 +421,32 @@ impl Backend for Postgres {
         .await
         .map(drop)
         .map_err(Error::db("dropping the scratch database", "drop databases"))
+    }
+
+    async fn plan(conn: &mut PgConnection, query: &str) -> Result<Vec<String>, sqlx::Error> {
+        use sqlx::Row;
+        // With sequential scans disabled, a sample table of a few rows does not hide an index
+        // the planner could use: a sequential scan left in the plan is one no index replaces.
+        // (The caller runs this in a savepoint it rolls back, which undoes the settings.)
+        sqlx::raw_sql("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
+            .execute(&mut *conn)
+            .await?;
+        let rows = sqlx::raw_sql(AssertSqlSafe(format!("EXPLAIN {query}")))
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
+    }
+
+    async fn table_facts(conn: &mut PgConnection, table: &str) -> (bool, Option<u64>) {
+        let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+        let literal = quoted.replace('\'', "''");
+        let indexes = super::fetch_count::<Self>(
+            conn,
+            format!("SELECT count(*) FROM pg_index WHERE indrelid = to_regclass('{literal}')"),
+        )
+        .await;
+        let rows = super::fetch_count::<Self>(conn, format!("SELECT count(*) FROM {quoted}")).await;
+        (indexes.is_some_and(|n| n > 0), rows)
     }
 
     async fn text_rows(

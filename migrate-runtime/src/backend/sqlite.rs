@@ -584,17 +584,15 @@ impl Backend for Sqlite {
         fetch_catalog::<Self>(conn, migrate_core::snapshot::sqlite::QUERY).await
     }
 
-    async fn create_scratch(
-        pool: &sqlx::SqlitePool,
-        name: &str,
-    ) -> Result<sqlx::SqlitePool, Error> {
+    async fn create_scratch(_: &sqlx::SqlitePool, name: &str) -> Result<sqlx::SqlitePool, Error> {
         let path = std::env::temp_dir().join(format!("{name}.db"));
-        let options = pool
-            .connect_options()
-            .as_ref()
-            .clone()
+        // sqlx's defaults (foreign keys on), not the pool's: the pool may be an in-memory
+        // database, whose options would make every connection a new empty one.
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(&path)
-            .create_if_missing(true);
+            .create_if_missing(true)
+            // The scratch file is thrown away: its commits need not wait for the disk.
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Off);
         sqlx::pool::PoolOptions::new()
             .max_connections(1)
             .connect_with(options)
@@ -619,6 +617,26 @@ impl Backend for Sqlite {
             let _ = std::fs::remove_file(file);
         }
         Ok(())
+    }
+
+    async fn plan(conn: &mut SqliteConnection, query: &str) -> Result<Vec<String>, sqlx::Error> {
+        use sqlx::Row;
+        let rows = sqlx::raw_sql(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {query}")))
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter().map(|r| r.try_get::<String, _>(3)).collect()
+    }
+
+    async fn table_facts(conn: &mut SqliteConnection, table: &str) -> (bool, Option<u64>) {
+        let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+        let literal = table.replace('\'', "''");
+        let indexes = super::fetch_count::<Self>(
+            conn,
+            format!("SELECT count(*) FROM pragma_index_list('{literal}')"),
+        )
+        .await;
+        let rows = super::fetch_count::<Self>(conn, format!("SELECT count(*) FROM {quoted}")).await;
+        (indexes.is_some_and(|n| n > 0), rows)
     }
 
     async fn text_rows(

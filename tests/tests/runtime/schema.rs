@@ -226,3 +226,42 @@ async fn corpus_sets_have_no_drift_on_mysql() {
 async fn corpus_sets_have_no_drift_on_sqlite() {
     corpus_sets_have_no_drift::<sqlx::Sqlite>(Dialect::Sqlite).await;
 }
+
+const QUERIES: &str = "-- sample rows
+INSERT INTO users (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c');
+-- migrate:max-scan-rows 2
+SELECT id FROM users WHERE name = 'a';
+SELECT id FROM users WHERE lower(name) = 'a';
+SELECT id FROM posts WHERE body = 'x';
+SELECT nope FROM users;
+";
+
+async fn explain_reports_whole_table_reads_and_failing_queries<DB: Probe>(
+    db: &TestDb,
+    pool: Pool<DB>,
+) where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    let dir = db.dir().join("migrations");
+    write_migrations(&dir, &FILES[..2]);
+    let m = migrator(&dir, db.dialect);
+    m.run(&pool).await.expect("the migrations apply");
+    let file = migrate_core::explain::QueriesFile::parse(QUERIES, db.dialect).expect("parses");
+    let findings = m
+        .explain(&pool, &file, "queries.sql")
+        .await
+        .expect("the queries are explained");
+    let lines: Vec<(u32, bool)> = findings.iter().map(|f| (f.line, f.failed)).collect();
+    // Line 4 uses `users_name`. Line 5 cannot (a function of the column): PostgreSQL and
+    // SQLite scan a table that has indexes; MySQL reads a whole index of a table over the
+    // file's 2 rows. Line 6 reads `posts`, which has indexes (its key) that cannot serve
+    // `body`, except on MySQL where `posts` is empty and below the size. Line 7 fails.
+    let expected: &[(u32, bool)] = match db.dialect {
+        Dialect::Mysql => &[(5, false), (7, true)],
+        _ => &[(5, false), (6, false), (7, true)],
+    };
+    assert_eq!(lines, expected, "{findings:#?}");
+    // The sample rows were rolled back.
+    assert_eq!(DB::int(&pool, "SELECT count(*) FROM users").await, 0);
+}
+each_db!(explain_reports_whole_table_reads_and_failing_queries);
