@@ -208,10 +208,15 @@ async fn verify_names_the_two_broken_downs_and_every_down_that_does_not_restore(
     assert_eq!(
         irreversible,
         [
+            "20140925132250",
+            "20140925132253",
             "20140925132254",
             "20140925161625",
             "20141112082527",
-            "20191111162609"
+            "20170728002039",
+            "20170926200549",
+            "20171006234455",
+            "20191111162609",
         ]
     );
     pool.close().await;
