@@ -82,7 +82,7 @@ pub use migrator::Adoption;
 pub use migrator::{
     DEFAULT_LOCK_TIMEOUT, Hooks, Migrator, Plan, PlannedRevert, Ran, Repaired, Report, RevertTarget,
 };
-pub use schema::{Drift, Outcome, Scratch, Verification, Verified};
+pub use schema::{Drift, Outcome, Scratch, Verification, Verified, VerifyOptions};
 
 /// Checks a migration folder at compile time and embeds it: see the crate docs.
 pub use migrate_macros::embed_migrations;

@@ -10,7 +10,7 @@ use migrate_core::{TransactionMode, Version};
 use sqlx::Pool;
 use sqlx::pool::PoolConnection;
 
-use crate::backend::{Backend, Direction, Step, scratch_name};
+use crate::backend::{Backend, CatalogCache, Direction, Step, scratch_name};
 use crate::error::Error;
 use crate::history::{RowStatus, Table};
 use crate::migration::Migration;
@@ -135,6 +135,32 @@ pub struct Verified {
     pub outcome: Outcome,
 }
 
+/// How `verify` runs.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct VerifyOptions {
+    /// Verify only the migrations from this version on; the older ones are applied once.
+    pub from: Option<Version>,
+    /// Read every snapshot in full. By default, where the database records which objects
+    /// each statement changes (PostgreSQL, with the right to create event triggers), only
+    /// those are read again after each step.
+    pub full_snapshots: bool,
+}
+
+impl VerifyOptions {
+    /// Verify from `version` on.
+    pub fn from(mut self, version: Option<Version>) -> VerifyOptions {
+        self.from = version;
+        self
+    }
+
+    /// Read every snapshot in full.
+    pub fn full_snapshots(mut self, full: bool) -> VerifyOptions {
+        self.full_snapshots = full;
+        self
+    }
+}
+
 /// What `verify` found, migration by migration, in order.
 #[derive(Debug, Default)]
 pub struct Verification {
@@ -142,6 +168,11 @@ pub struct Verification {
     /// Whether the verification reached the end: the scratch database holds the schema every
     /// migration makes.
     pub completed: bool,
+    /// Where only changed objects were read again after each step: what a full snapshot at
+    /// the end found that the recorded changes missed (a migration that writes to the system
+    /// catalog itself). `None` when nothing was missed; when something was, verify again
+    /// with [`VerifyOptions::full_snapshots`].
+    pub untracked: Option<Diff>,
 }
 
 impl Verification {
@@ -240,13 +271,14 @@ impl Migrator {
     pub async fn verify<DB: Backend>(
         &self,
         scratch: &Pool<DB>,
-        from: Option<&Version>,
+        options: &VerifyOptions,
     ) -> Result<Verification, Error> {
         let table = self.table()?;
         let mut conn = acquire(scratch).await?;
         conn.close_on_drop();
         DB::lock(&mut conn, &table, self.lock_timeout).await?;
-        let result = self.verify_locked::<DB>(&mut conn, &table, from).await;
+        let result = self.verify_locked::<DB>(&mut conn, &table, options).await;
+        DB::untrack_catalog(&mut conn).await;
         let unlocked = DB::unlock(&mut conn, &table).await;
         let value = result?;
         unlocked?;
@@ -257,8 +289,9 @@ impl Migrator {
         &self,
         conn: &mut DB::Connection,
         table: &Table,
-        from: Option<&Version>,
+        options: &VerifyOptions,
     ) -> Result<Verification, Error> {
+        let from = options.from.as_ref();
         DB::prepare(conn, table).await?;
         if let Some(row) = DB::read_history(conn, table)
             .await?
@@ -271,6 +304,11 @@ impl Migrator {
             });
         }
         let mut report = Verification::default();
+        let mut cache = CatalogCache {
+            tracking: !options.full_snapshots && DB::track_catalog(conn).await?,
+            ..CatalogCache::default()
+        };
+        let cache = &mut cache;
         // The schema as it is before the next migration, when known.
         let mut before: Option<Snapshot> = None;
         let mut stopped = false;
@@ -292,7 +330,7 @@ impl Migrator {
                 .down_sql()
                 .filter(|d| checked && has_statement(d, DB::DIALECT));
             if down.is_some() && before.is_none() {
-                before = Some(snapshot::<DB>(conn, table).await?);
+                before = Some(cached::<DB>(conn, table, cache).await?);
             }
             if let Err(error) = self.step_on::<DB>(conn, table, up_step(m)).await {
                 verified.outcome = Outcome::UpFailed { error };
@@ -310,7 +348,7 @@ impl Migrator {
                 report.migrations.push(verified);
                 continue;
             };
-            let after = snapshot::<DB>(conn, table).await?;
+            let after = cached::<DB>(conn, table, cache).await?;
             let step = Step {
                 migration: m,
                 direction: Direction::Down,
@@ -334,7 +372,7 @@ impl Migrator {
                 }
                 continue;
             }
-            let restored = snapshot::<DB>(conn, table).await?;
+            let restored = cached::<DB>(conn, table, cache).await?;
             let diff = before.take().unwrap_or_default().diff(&restored);
             if let Err(error) = self.step_on::<DB>(conn, table, up_step(m)).await {
                 verified.outcome = if diff.is_empty() {
@@ -347,7 +385,7 @@ impl Migrator {
                 // made it, and the up then fails on what already exists: the migration is
                 // recorded as applied and the verification goes on. Otherwise the schema is
                 // in a state no later migration expects, and it stops.
-                if snapshot::<DB>(conn, table).await? == after {
+                if cached::<DB>(conn, table, cache).await? == after {
                     DB::record(conn, table, m).await?;
                     before = Some(after);
                 } else {
@@ -355,7 +393,7 @@ impl Migrator {
                 }
                 continue;
             }
-            let again = snapshot::<DB>(conn, table).await?;
+            let again = cached::<DB>(conn, table, cache).await?;
             let again_diff = after.diff(&again);
             verified.outcome = match (diff.is_empty(), again_diff.is_empty()) {
                 (true, true) => Outcome::RoundTrip,
@@ -369,6 +407,12 @@ impl Migrator {
             report.migrations.push(verified);
         }
         report.completed = !stopped;
+        if cache.tracking {
+            let tracked = cached::<DB>(conn, table, cache).await?;
+            let full = snapshot::<DB>(conn, table).await?;
+            let missed = tracked.diff(&full);
+            report.untracked = (!missed.is_empty()).then_some(missed);
+        }
         Ok(report)
     }
 
@@ -400,6 +444,22 @@ fn up_step(m: &Migration) -> Step<'_> {
         first_line: m.up_line,
         replace: false,
     }
+}
+
+/// A snapshot that reads again only what changed since the cache was filled, where the
+/// database records it.
+async fn cached<DB: Backend>(
+    conn: &mut DB::Connection,
+    table: &Table,
+    cache: &mut CatalogCache,
+) -> Result<Snapshot, Error> {
+    DB::catalog_since(conn, cache).await?;
+    Ok(Snapshot::from_catalog(
+        DB::DIALECT,
+        &cache.rows(),
+        table.schema.as_deref(),
+        &table.name,
+    ))
 }
 
 async fn snapshot<DB: Backend>(

@@ -38,6 +38,16 @@ pub mod sqlite;
 /// Rows of text columns as a catalog query returns them, `None` for SQL `NULL`.
 pub type Rows = Vec<Vec<Option<String>>>;
 
+/// One row: owned (`Vec<Option<String>>`) or borrowed from a cache (`&Vec<…>`).
+pub trait Row: AsRef<[Option<String>]> {}
+
+impl<T: AsRef<[Option<String>]>> Row for T {}
+
+/// Column `i` of a row, `None` when it is missing or `NULL`.
+pub(crate) fn cell<R: Row>(row: &R, i: usize) -> Option<String> {
+    row.as_ref().get(i).cloned().flatten()
+}
+
 /// What an object is and its name, the key two snapshots are compared by.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectKey {
@@ -115,10 +125,10 @@ impl Snapshot {
 
     /// Reads rows of `(kind, name, table, attribute, value)`, the shape every dialect's query
     /// returns (SQLite's after its file has parsed the definitions).
-    pub fn from_rows(rows: &Rows) -> Snapshot {
+    pub fn from_rows<R: Row>(rows: &[R]) -> Snapshot {
         let mut snapshot = Snapshot::default();
         for row in rows {
-            let text = |i: usize| row.get(i).cloned().flatten();
+            let text = |i: usize| cell(row, i);
             // A `NULL` value is an attribute the object does not have.
             let (Some(kind), Some(name), Some(attr), Some(value)) =
                 (text(0), text(1), text(3), text(4))
@@ -135,7 +145,7 @@ impl Snapshot {
     /// snapshot to that schema).
     pub fn from_catalog(
         dialect: Dialect,
-        rows: &Rows,
+        rows: &[impl Row],
         schema: Option<&str>,
         table: &str,
     ) -> Snapshot {

@@ -11,7 +11,7 @@
 //! (`` `app`.`users`.`id` ``); it is taken out, so a scratch database compares with the real
 //! one.
 
-use super::{Rows, Snapshot};
+use super::{Row, Rows, Snapshot, cell};
 
 /// The catalog query for MariaDB, whose `CHECK_CONSTRAINTS` has the table's name.
 pub const MARIADB_QUERY: &str = concat!(
@@ -32,16 +32,16 @@ WHERE cc.CONSTRAINT_SCHEMA = DATABASE()"
 );
 
 /// The snapshot of the query's rows, without the history table `table`.
-pub fn snapshot(rows: &Rows, table: &str) -> Snapshot {
+pub fn snapshot<R: Row>(rows: &[R], table: &str) -> Snapshot {
     let database = rows
         .iter()
-        .find(|r| r.first().and_then(Option::as_deref) == Some("database"))
-        .and_then(|r| r.get(1).cloned().flatten())
+        .find(|r| r.as_ref().first().and_then(Option::as_deref) == Some("database"))
+        .and_then(|r| cell(r, 1))
         .unwrap_or_default();
     let prefix = format!("`{}`.", database.replace('`', "``"));
     let mut out: Rows = Vec::with_capacity(rows.len());
     for row in rows {
-        let text = |i: usize| row.get(i).cloned().flatten();
+        let text = |i: usize| cell(row, i);
         let (Some(kind), Some(mut name), table, Some(attr), Some(mut value)) =
             (text(0), text(1), text(2), text(3), text(4))
         else {

@@ -20,7 +20,7 @@
 //! from the table and columns (`users_email_key`, `orders_user_id_fkey`), so the same DDL gives
 //! the same name again.
 
-use super::{ObjectKey, Rows, Snapshot};
+use super::{ObjectKey, Row, Snapshot, cell};
 
 /// A function's definition with each line trimmed and blank lines dropped: the server keeps
 /// a body as it was written, so the same function written again with other indentation is
@@ -89,11 +89,11 @@ pub const QUERY: &str = include_str!("postgres.sql");
 /// The snapshot of the query's rows, without the history table `table` (in `schema`, or the
 /// current schema) and, when `schema` is given, without every other schema: a tenant's
 /// migrations are compared in its own schema.
-pub fn snapshot(rows: &Rows, schema: Option<&str>, table: &str) -> Snapshot {
+pub fn snapshot<R: Row>(rows: &[R], schema: Option<&str>, table: &str) -> Snapshot {
     let current = rows
         .iter()
-        .find(|r| r.first().and_then(Option::as_deref) == Some("current schema"))
-        .and_then(|r| r.get(1).cloned().flatten())
+        .find(|r| r.as_ref().first().and_then(Option::as_deref) == Some("current schema"))
+        .and_then(|r| cell(r, 1))
         .unwrap_or_else(|| "public".to_owned());
     let history = format!("{}.{table}", schema.unwrap_or(&current));
     let mut snapshot = Snapshot::from_rows(rows);

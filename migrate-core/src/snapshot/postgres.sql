@@ -3,29 +3,37 @@
 -- extension owns. Definitions are the server's own (`pg_get_*def`), so two objects are equal
 -- when the server prints them the same way. Names are schema-qualified and quoted as needed.
 -- The first row names the current schema, where an unqualified history table lives.
+--
+-- Two more columns serve the incremental snapshot of `verify`: the group a row belongs to
+-- (`r<oid>` for a table, view or sequence with its columns, constraints, indexes, triggers and
+-- policies; `p<oid>` a function; `t<oid>` a type; `n<oid>` a schema; `e<oid>` an extension)
+-- and the oid of the catalog entry it comes from. `$1` is NULL for every group, or the oids
+-- of the groups to read; `migrate-runtime` also runs it with every `$1::oid[] IS NULL OR `
+-- taken out and `$1` read from the changes recorded, so that the oids are looked up by index.
 WITH ns AS (
   SELECT oid, nspname FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_%'
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema', '_migrate_verify') AND nspname NOT LIKE 'pg\_%'
 ),
-ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
 rel AS (
   SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.relforcerowsecurity,
          c.relispartition, c.relpartbound, ns.nspname,
          quote_ident(ns.nspname) || '.' || quote_ident(c.relname) AS qname
   FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
-    AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
+    AND ($1::oid[] IS NULL OR c.oid = ANY($1::oid[]))
+    AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
 )
-SELECT 'current schema'::text, current_schema()::text, NULL::text, ''::text, ''::text
+SELECT 'current schema'::text, current_schema()::text, NULL::text, ''::text, ''::text, 's'::text, NULL::text
+WHERE $1::oid[] IS NULL
 UNION ALL
-SELECT 'schema', quote_ident(ns.nspname), NULL, a.attr, a.value
+SELECT 'schema', quote_ident(ns.nspname), NULL, a.attr, a.value, 'n' || ns.oid, ns.oid::text
 FROM ns LEFT JOIN pg_description dsc ON dsc.objoid = ns.oid AND dsc.classoid = 'pg_namespace'::regclass
 CROSS JOIN LATERAL (VALUES ('exists', ''), ('comment', dsc.description)) AS a(attr, value)
-WHERE a.value IS NOT NULL
+WHERE a.value IS NOT NULL AND ($1::oid[] IS NULL OR ns.oid = ANY($1::oid[]))
 UNION ALL
 SELECT CASE rel.relkind WHEN 'f' THEN 'foreign table' WHEN 'v' THEN 'view'
                         WHEN 'm' THEN 'materialized view' ELSE 'table' END,
-       rel.qname, rel.qname, a.attr, a.value
+       rel.qname, rel.qname, a.attr, a.value, 'r' || rel.oid, rel.oid::text
 FROM rel LEFT JOIN pg_description dsc ON dsc.objoid = rel.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
 CROSS JOIN LATERAL (VALUES
   ('exists', ''),
@@ -38,7 +46,8 @@ CROSS JOIN LATERAL (VALUES
 ) AS a(attr, value)
 WHERE rel.relkind <> 'S' AND a.value IS NOT NULL
 UNION ALL
-SELECT 'column', rel.qname || '.' || quote_ident(att.attname), rel.qname, a.attr, a.value
+SELECT 'column', rel.qname || '.' || quote_ident(att.attname), rel.qname, a.attr, a.value, 'r' || rel.oid,
+       CASE WHEN d.oid IS NOT NULL AND a.attr IN ('default', 'generated') THEN d.oid ELSE rel.oid END::text
 FROM rel
 JOIN pg_attribute att ON att.attrelid = rel.oid AND att.attnum > 0 AND NOT att.attisdropped
 JOIN pg_type ty ON ty.oid = att.atttypid
@@ -55,7 +64,7 @@ CROSS JOIN LATERAL (VALUES
 ) AS a(attr, value)
 WHERE rel.relkind IN ('r', 'p', 'f') AND a.value IS NOT NULL
 UNION ALL
-SELECT 'constraint', rel.qname || '.' || quote_ident(con.conname), rel.qname, a.attr, a.value
+SELECT 'constraint', rel.qname || '.' || quote_ident(con.conname), rel.qname, a.attr, a.value, 'r' || rel.oid, con.oid::text
 FROM pg_constraint con JOIN rel ON rel.oid = con.conrelid
 LEFT JOIN pg_description dsc ON dsc.objoid = con.oid AND dsc.classoid = 'pg_constraint'::regclass
 CROSS JOIN LATERAL (VALUES
@@ -65,7 +74,7 @@ CROSS JOIN LATERAL (VALUES
 ) AS a(attr, value)
 WHERE a.value IS NOT NULL
 UNION ALL
-SELECT 'index', quote_ident(rel.nspname) || '.' || quote_ident(ic.relname), rel.qname, a.attr, a.value
+SELECT 'index', quote_ident(rel.nspname) || '.' || quote_ident(ic.relname), rel.qname, a.attr, a.value, 'r' || rel.oid, i.indexrelid::text
 FROM pg_index i JOIN rel ON rel.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
 LEFT JOIN pg_description dsc ON dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
 CROSS JOIN LATERAL (VALUES
@@ -76,7 +85,7 @@ CROSS JOIN LATERAL (VALUES
 WHERE NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x'))
   AND a.value IS NOT NULL
 UNION ALL
-SELECT 'sequence', rel.qname, NULL, a.attr, a.value
+SELECT 'sequence', rel.qname, NULL, a.attr, a.value, 'r' || rel.oid, rel.oid::text
 FROM rel JOIN pg_sequence s ON s.seqrelid = rel.oid
 LEFT JOIN pg_description dsc ON dsc.objoid = rel.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
 CROSS JOIN LATERAL (VALUES
@@ -92,7 +101,7 @@ CROSS JOIN LATERAL (VALUES
 ) AS a(attr, value)
 WHERE a.value IS NOT NULL
 UNION ALL
-SELECT 'trigger', rel.qname || '.' || quote_ident(t.tgname), rel.qname, 'definition', pg_get_triggerdef(t.oid, true)
+SELECT 'trigger', rel.qname || '.' || quote_ident(t.tgname), rel.qname, 'definition', pg_get_triggerdef(t.oid, true), 'r' || rel.oid, t.oid::text
 FROM pg_trigger t JOIN rel ON rel.oid = t.tgrelid
 WHERE NOT t.tgisinternal
 UNION ALL
@@ -101,24 +110,26 @@ SELECT 'policy', rel.qname || '.' || quote_ident(p.polname), rel.qname, 'definit
                  'FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
                  'TO ' || (SELECT string_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END, ', ' ORDER BY 1) FROM unnest(p.polroles) AS r),
                  'USING (' || pg_get_expr(p.polqual, p.polrelid) || ')',
-                 'WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')')
+                 'WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'),
+       'r' || rel.oid, p.oid::text
 FROM pg_policy p JOIN rel ON rel.oid = p.polrelid
 UNION ALL
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
        quote_ident(ns.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-       NULL, a.attr, a.value
+       NULL, a.attr, a.value, 'p' || p.oid, p.oid::text
 FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
 LEFT JOIN pg_description dsc ON dsc.objoid = p.oid AND dsc.classoid = 'pg_proc'::regclass
 CROSS JOIN LATERAL (VALUES
   ('definition', CASE WHEN p.prokind = 'a' THEN 'RETURNS ' || pg_get_function_result(p.oid) ELSE pg_get_functiondef(p.oid) END),
   ('comment', dsc.description)
 ) AS a(attr, value)
-WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
+WHERE NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid AND x.deptype = 'e')
+  AND ($1::oid[] IS NULL OR p.oid = ANY($1::oid[]))
   AND a.value IS NOT NULL
 UNION ALL
 SELECT CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'c' THEN 'composite type' WHEN 'd' THEN 'domain'
                       WHEN 'r' THEN 'range type' ELSE 'type' END,
-       quote_ident(ns.nspname) || '.' || quote_ident(t.typname), NULL, a.attr, a.value
+       quote_ident(ns.nspname) || '.' || quote_ident(t.typname), NULL, a.attr, a.value, 't' || t.oid, t.oid::text
 FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
 LEFT JOIN pg_class tc ON tc.oid = t.typrelid
 LEFT JOIN pg_description dsc ON dsc.objoid = t.oid AND dsc.classoid = 'pg_type'::regclass
@@ -136,9 +147,11 @@ CROSS JOIN LATERAL (VALUES
 ) AS a(attr, value)
 WHERE (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND tc.relkind = 'c')
        OR (t.typtype = 'b' AND NOT (t.typelem <> 0 AND t.typlen = -1 AND t.typname LIKE '\_%')))
-  AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)
+  AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')
+  AND ($1::oid[] IS NULL OR t.oid = ANY($1::oid[]))
   AND a.value IS NOT NULL
 UNION ALL
-SELECT 'extension', quote_ident(e.extname), NULL, a.attr, a.value
+SELECT 'extension', quote_ident(e.extname), NULL, a.attr, a.value, 'e' || e.oid, e.oid::text
 FROM pg_extension e JOIN pg_namespace en ON en.oid = e.extnamespace
 CROSS JOIN LATERAL (VALUES ('schema', quote_ident(en.nspname)), ('version', e.extversion)) AS a(attr, value)
+WHERE $1::oid[] IS NULL OR e.oid = ANY($1::oid[])

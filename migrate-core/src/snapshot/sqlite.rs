@@ -15,18 +15,18 @@
 //! indexes SQLite makes for `UNIQUE` and `PRIMARY KEY` (`sqlite_autoindex_*`, which have no
 //! statement) are described by those constraints.
 
-use super::{Rows, Snapshot};
+use super::{Row, Snapshot, cell};
 
 /// The catalog query: `(type, name, tbl_name, sql)` of every object but SQLite's own.
 pub const QUERY: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
      WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
 
 /// The snapshot of the query's rows, without the history table `table`.
-pub fn snapshot(rows: &Rows, table: &str) -> Snapshot {
+pub fn snapshot<R: Row>(rows: &[R], table: &str) -> Snapshot {
     let history = table.to_lowercase();
     let mut snapshot = Snapshot::default();
     for row in rows {
-        let text = |i: usize| row.get(i).cloned().flatten();
+        let text = |i: usize| cell(row, i);
         let (Some(kind), Some(name), Some(sql)) = (text(0), text(1), text(3)) else {
             continue;
         };
@@ -275,11 +275,11 @@ mod tests {
         ]
     }
 
-    fn snapshot_of(rows: &Rows) -> Snapshot {
+    fn snapshot_of(rows: &super::super::Rows) -> Snapshot {
         snapshot(rows, "_migrations")
     }
 
-    fn describe(rows: &Rows) -> Vec<String> {
+    fn describe(rows: &super::super::Rows) -> Vec<String> {
         snapshot(rows, "_migrations")
             .objects()
             .map(|(k, o)| format!("{k}: {}", o.summary()))

@@ -156,6 +156,38 @@ pub trait Backend: Database + Sized {
     fn catalog(conn: &mut Self::Connection)
     -> impl Future<Output = Result<TextRows, Error>> + Send;
 
+    /// Starts recording which catalog objects the statements on this database change, so
+    /// that [`Backend::catalog_since`] reads only those again. `Ok(false)` when the database
+    /// cannot (the default, and PostgreSQL without the right to create event triggers).
+    #[doc(hidden)]
+    fn track_catalog(
+        conn: &mut Self::Connection,
+    ) -> impl Future<Output = Result<bool, Error>> + Send {
+        let _ = conn;
+        async { Ok(false) }
+    }
+
+    /// Removes what [`Backend::track_catalog`] made.
+    #[doc(hidden)]
+    fn untrack_catalog(conn: &mut Self::Connection) -> impl Future<Output = ()> + Send {
+        let _ = conn;
+        async {}
+    }
+
+    /// Brings the cache up to date: reads again only what changed since it was filled, where
+    /// the database records changes, else everything.
+    #[doc(hidden)]
+    fn catalog_since(
+        conn: &mut Self::Connection,
+        cache: &mut CatalogCache,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        async move {
+            let rows = Self::catalog(conn).await?;
+            cache.fill(&rows);
+            Ok(())
+        }
+    }
+
     /// Creates an empty scratch database `name` beside the pool's (the same server and
     /// user; a temporary file for SQLite) and connects to it with the pool's options.
     #[doc(hidden)]
@@ -201,6 +233,47 @@ pub trait Backend: Database + Sized {
 
 /// Rows of text columns, `None` for SQL `NULL`.
 pub(crate) type TextRows = Vec<Vec<Option<String>>>;
+
+/// The catalog rows of the last snapshot by group (a table with everything on it, a
+/// function, a type, …), for reading again only the groups a step changed. Filled and used by
+/// the backends that record changes ([`Backend::track_catalog`]).
+#[derive(Debug, Default)]
+pub struct CatalogCache {
+    /// Whether the database records the objects each statement changes.
+    pub(crate) tracking: bool,
+    /// The rows of each group, by the group's key.
+    pub(crate) groups: std::collections::BTreeMap<String, TextRows>,
+    /// The group each catalog entry (an index, a constraint, a default, …) belongs to, by its
+    /// oid: an entry that is dropped can no longer be asked for its table.
+    pub(crate) members: std::collections::HashMap<String, String>,
+}
+
+impl CatalogCache {
+    /// Every cached row, in group order.
+    pub(crate) fn rows(&self) -> Vec<&Vec<Option<String>>> {
+        self.groups.values().flatten().collect()
+    }
+
+    /// Replaces the cache with rows whose column 5 is the group and column 6 the entry's
+    /// oid.
+    pub(crate) fn fill(&mut self, rows: &TextRows) {
+        self.groups.clear();
+        self.members.clear();
+        self.merge(rows);
+    }
+
+    /// Adds rows to their groups (rows without one to the group `""`) and records their
+    /// entries.
+    pub(crate) fn merge(&mut self, rows: &TextRows) {
+        for row in rows {
+            let group = row.get(5).cloned().flatten().unwrap_or_default();
+            if let Some(member) = row.get(6).cloned().flatten() {
+                self.members.insert(member, group.clone());
+            }
+            self.groups.entry(group).or_default().push(row.clone());
+        }
+    }
+}
 
 /// Runs a catalog query (constant text, so it is prepared once per connection and its plan
 /// kept) whose columns are all text, and decodes its rows.

@@ -1,6 +1,7 @@
 //! PostgreSQL: one round trip per transactional migration (the SQL, its history row and the
 //! implicit commit in one simple query), and a session advisory lock keyed by schema and table.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use migrate_core::{Dialect, TransactionMode};
@@ -8,8 +9,8 @@ use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, Postgres};
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_catalog,
-    fetch_text, history_rows, nth_statement, statement_at,
+    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_text,
+    history_rows, nth_statement, statement_at,
 };
 use crate::error::{Error, FailedState, MigrationFailure};
 use crate::history::{HistoryRow, Table};
@@ -119,6 +120,103 @@ fn failing_offset(e: &sqlx::Error, sent: &str, sql: &str, done: usize) -> Option
         None => nth_statement(sql, done, Dialect::Postgres),
     }
 }
+
+/// The oids of group keys (`r16384` → 16384).
+fn group_oids(groups: &BTreeSet<String>) -> Vec<sqlx::postgres::types::Oid> {
+    groups
+        .iter()
+        .filter_map(|g| g.get(1..)?.parse().ok())
+        .map(sqlx::postgres::types::Oid)
+        .collect()
+}
+
+/// Every column of every row as text.
+fn decode_rows(rows: &[sqlx::postgres::PgRow]) -> Result<TextRows, sqlx::Error> {
+    use sqlx::Row;
+    rows.iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| row.try_get::<Option<String>, _>(i))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect()
+}
+
+/// The catalog query's rows: every group (`None`), or the groups of these oids.
+async fn catalog_rows(
+    conn: &mut PgConnection,
+    groups: Option<Vec<sqlx::postgres::types::Oid>>,
+) -> Result<TextRows, Error> {
+    let read = |e: sqlx::Error| Error::Database {
+        action: "reading the schema from the catalog",
+        action_hint: "read the system catalog",
+        source: e,
+    };
+    let rows = sqlx::query(migrate_core::snapshot::postgres::QUERY)
+        .bind(groups)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(read)?;
+    decode_rows(&rows).map_err(read)
+}
+
+/// Records, in a schema of its own, every catalog object a statement creates, alters or
+/// drops: `verify` then reads only their groups again. Made only in a scratch database.
+const TRACK_CHANGES: &str = r#"
+CREATE SCHEMA _migrate_verify;
+CREATE UNLOGGED TABLE _migrate_verify.changes (objid oid, classid oid);
+CREATE FUNCTION _migrate_verify.changed() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO _migrate_verify.changes SELECT objid, classid FROM pg_event_trigger_ddl_commands();
+END $$;
+CREATE FUNCTION _migrate_verify.dropped() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO _migrate_verify.changes SELECT objid, classid FROM pg_event_trigger_dropped_objects();
+END $$;
+CREATE EVENT TRIGGER _migrate_verify_changed ON ddl_command_end EXECUTE FUNCTION _migrate_verify.changed();
+CREATE EVENT TRIGGER _migrate_verify_dropped ON sql_drop EXECUTE FUNCTION _migrate_verify.dropped();
+"#;
+
+const UNTRACK_CHANGES: &str = "DROP EVENT TRIGGER IF EXISTS _migrate_verify_changed; \
+     DROP EVENT TRIGGER IF EXISTS _migrate_verify_dropped; \
+     DROP SCHEMA IF EXISTS _migrate_verify CASCADE";
+
+/// The changes recorded since the last read, cleared as they are read, each with the group it
+/// belongs to where the catalog still knows it (rows `('changed', oid, group)`), followed by
+/// the catalog rows of those groups: the catalog query with its `$1` taken from the changes.
+static SINCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    // Without the `IS NULL OR` alternative, each group's oid is looked up by index.
+    let catalog = migrate_core::snapshot::postgres::QUERY
+        .replace("$1::oid[] IS NULL OR ", "")
+        .replace("$1::oid[]", "(SELECT oids FROM want)::oid[]");
+    format!(
+        "WITH changed AS (DELETE FROM _migrate_verify.changes RETURNING objid, classid),
+mapped AS (
+  SELECT DISTINCT c.objid, CASE c.classid
+    WHEN 'pg_class'::regclass THEN 'r' || coalesce((SELECT x.indrelid FROM pg_index x WHERE x.indexrelid = c.objid), c.objid)
+    WHEN 'pg_constraint'::regclass THEN (SELECT CASE WHEN k.conrelid <> 0 THEN 'r' || k.conrelid ELSE 't' || k.contypid END FROM pg_constraint k WHERE k.oid = c.objid)
+    WHEN 'pg_trigger'::regclass THEN (SELECT 'r' || t.tgrelid FROM pg_trigger t WHERE t.oid = c.objid)
+    WHEN 'pg_policy'::regclass THEN (SELECT 'r' || p.polrelid FROM pg_policy p WHERE p.oid = c.objid)
+    WHEN 'pg_rewrite'::regclass THEN (SELECT 'r' || w.ev_class FROM pg_rewrite w WHERE w.oid = c.objid)
+    WHEN 'pg_attrdef'::regclass THEN (SELECT 'r' || d.adrelid FROM pg_attrdef d WHERE d.oid = c.objid)
+    WHEN 'pg_proc'::regclass THEN 'p' || c.objid
+    WHEN 'pg_type'::regclass THEN 't' || c.objid
+    WHEN 'pg_namespace'::regclass THEN 'n' || c.objid
+    WHEN 'pg_extension'::regclass THEN 'e' || c.objid
+  END AS grp
+  FROM changed c
+),
+want AS (
+  SELECT coalesce(array_agg(DISTINCT substr(grp, 2)::oid) FILTER (WHERE grp IS NOT NULL), '{{}}') AS oids
+  FROM mapped
+)
+SELECT 'changed'::text, objid::text, grp, NULL::text, NULL::text, NULL::text, NULL::text FROM mapped
+UNION ALL
+SELECT * FROM (
+{catalog}
+) AS catalog"
+    )
+});
 
 impl Backend for Postgres {
     const DIALECT: Dialect = Dialect::Postgres;
@@ -380,7 +478,97 @@ impl Backend for Postgres {
     }
 
     async fn catalog(conn: &mut PgConnection) -> Result<TextRows, Error> {
-        fetch_catalog::<Self>(conn, migrate_core::snapshot::postgres::QUERY).await
+        catalog_rows(conn, None).await
+    }
+
+    async fn track_catalog(conn: &mut PgConnection) -> Result<bool, Error> {
+        // Event triggers need a superuser; without one, every snapshot is read in full.
+        match sqlx::raw_sql(TRACK_CHANGES).execute(&mut *conn).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_database_error().is_some() => {
+                tracing::debug!("changes are not tracked, every snapshot is read in full: {e}");
+                Ok(false)
+            }
+            Err(e) => Err(Error::db(
+                "recording schema changes",
+                "create event triggers",
+            )(e)),
+        }
+    }
+
+    async fn untrack_catalog(conn: &mut PgConnection) {
+        let _ = sqlx::raw_sql(UNTRACK_CHANGES).execute(&mut *conn).await;
+    }
+
+    async fn catalog_since(
+        conn: &mut PgConnection,
+        cache: &mut super::CatalogCache,
+    ) -> Result<(), Error> {
+        if !cache.tracking || cache.groups.is_empty() {
+            let rows = catalog_rows(conn, None).await?;
+            cache.fill(&rows);
+            return Ok(());
+        }
+        // One round trip: the changes recorded since the last read (cleared as they are
+        // read), and the rows of the groups the catalog can name for them.
+        let read = |e: sqlx::Error| Error::Database {
+            action: "reading the schema changes",
+            action_hint: "read the system catalog",
+            source: e,
+        };
+        let rows = sqlx::query(AssertSqlSafe(SINCE.as_str()))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(read)?;
+        let mut rows = decode_rows(&rows).map_err(read)?;
+        let changed: Vec<(String, Option<String>)> = rows
+            .iter()
+            .filter(|r| r.first().and_then(Option::as_deref) == Some("changed"))
+            .filter_map(|r| Some((r.get(1).cloned()??, r.get(2).cloned()?)))
+            .collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
+        rows.retain(|r| r.first().and_then(Option::as_deref) != Some("changed"));
+        let mut groups: BTreeSet<String> = changed.iter().filter_map(|(_, g)| g.clone()).collect();
+        // An entry that is gone (a dropped index) no longer names its table: the cache does.
+        let orphans: BTreeSet<String> = changed
+            .iter()
+            .filter_map(|(oid, _)| cache.members.get(oid).cloned())
+            .filter(|g| !groups.contains(g))
+            .collect();
+        if !orphans.is_empty() {
+            rows.extend(catalog_rows(conn, Some(group_oids(&orphans))).await?);
+            groups.extend(orphans);
+        }
+        let mut fresh = super::CatalogCache::default();
+        fresh.merge(&rows);
+        // A name that goes while another comes in the same group may be a rename, which
+        // changes how other groups print (a foreign key names the table it references): the
+        // whole catalog is read again.
+        let names = |rows: Option<&TextRows>| -> BTreeSet<(String, String)> {
+            rows.into_iter()
+                .flatten()
+                .filter_map(|r| Some((r.first().cloned()??, r.get(1).cloned()??)))
+                .collect()
+        };
+        let renamed = groups.iter().any(|g| {
+            let (old, new) = (names(cache.groups.get(g)), names(fresh.groups.get(g)));
+            !old.is_empty() && !new.is_empty() && !old.is_subset(&new) && !new.is_subset(&old)
+        });
+        if renamed {
+            let rows = catalog_rows(conn, None).await?;
+            cache.fill(&rows);
+            return Ok(());
+        }
+        for group in groups.iter().chain(fresh.groups.keys()) {
+            cache.groups.remove(group);
+        }
+        cache
+            .members
+            .retain(|_, g| !groups.contains(g) && !fresh.groups.contains_key(g));
+        cache.merge(&rows);
+        Ok(())
     }
 
     async fn create_scratch(pool: &sqlx::PgPool, name: &str) -> Result<sqlx::PgPool, Error> {
@@ -393,9 +581,13 @@ impl Backend for Postgres {
             .execute(pool)
             .await
             .map_err(create)?;
-        // The scratch database is thrown away: its commits need not wait for the disk.
+        // The scratch database is thrown away: its commits need not wait for the disk. Its
+        // catalog query runs hundreds of times with one plan, kept (a generic plan) and not
+        // compiled (no JIT).
         sqlx::raw_sql(AssertSqlSafe(format!(
-            "ALTER DATABASE \"{name}\" SET synchronous_commit = off"
+            "ALTER DATABASE \"{name}\" SET synchronous_commit = off; \
+             ALTER DATABASE \"{name}\" SET jit = off; \
+             ALTER DATABASE \"{name}\" SET plan_cache_mode = force_generic_plan"
         )))
         .execute(pool)
         .await
