@@ -85,6 +85,120 @@ fn exit_4_when_status_finds_something_to_do() {
 }
 
 #[test]
+fn exit_5_when_verify_finds_a_down_that_does_not_restore() {
+    let p = package_with(&[
+        (
+            "0001_a.sql",
+            "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n",
+        ),
+        (
+            "0002_contact.sql",
+            "-- migrate:up\nALTER TABLE a ADD COLUMN email TEXT;\nALTER TABLE a ADD COLUMN phone TEXT;\n-- migrate:down\nALTER TABLE a DROP COLUMN email;\n",
+        ),
+    ]);
+    let run = expect(p.run(&["verify"], &[]), 5);
+    assert!(
+        run.stdout.contains(
+            "migration 2 `contact`: its down (migrations/0002_contact.sql) does not restore the schema its up changed"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\n    + column a.phone: text\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .ends_with("verified 2 migrations: 1 round-trip, 0 irreversible, 1 with a problem\n"),
+        "{}",
+        run.stdout
+    );
+    let json = expect(p.run(&["verify", "--format", "json"], &[]), 5);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(value["problems"], 1);
+    assert_eq!(value["migrations"][1]["outcome"], "not-restored");
+    assert_eq!(value["migrations"][1]["diff"][0]["change"], "added");
+    assert_eq!(value["migrations"][1]["diff"][0]["name"], "a.phone");
+    // Verifying only the first: it round-trips, and nothing was ever written beside the
+    // package (SQLite verifies in a temporary file).
+    let first = expect(p.run(&["verify", "--from", "1"], &[]), 5);
+    assert!(first.stdout.contains("1 round-trip"), "{}", first.stdout);
+    assert!(!p.path("app.db").exists());
+}
+
+#[test]
+fn exit_5_when_drift_finds_a_difference() {
+    let p = package_with(&[(
+        "0001_a.sql",
+        "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n",
+    )]);
+    expect(p.run(&["run"], &[]), 0);
+    let clean = expect(p.run(&["drift"], &[]), 0);
+    assert!(
+        clean
+            .stdout
+            .contains("no drift: the schema is what its 1 applied migrations make"),
+        "{}",
+        clean.stdout
+    );
+    expect(p.run(&["status", "--drift", "--exit-code"], &[]), 0);
+    // The file now makes a column the database does not have.
+    std::fs::write(
+        p.path("migrations/0001_a.sql"),
+        "-- migrate:up\nCREATE TABLE a (id INTEGER, extra TEXT);\n-- migrate:down\nDROP TABLE a;\n",
+    )
+    .expect("write");
+    let drifted = expect(p.run(&["drift"], &[]), 5);
+    assert!(
+        drifted.stdout.contains("\n  - column a.extra: text\n"),
+        "{}",
+        drifted.stdout
+    );
+    // A modified migration is something to do (4), which comes before drift.
+    let status = expect(p.run(&["status", "--drift", "--exit-code"], &[]), 4);
+    assert!(
+        status.stdout.contains("- column a.extra"),
+        "{}",
+        status.stdout
+    );
+    expect(p.run(&["status", "--drift"], &[]), 0);
+}
+
+#[test]
+fn exit_5_when_status_finds_an_index_made_by_hand() {
+    let p = package_with(&[(
+        "0001_a.sql",
+        "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n",
+    )]);
+    expect(p.run(&["run"], &[]), 0);
+    let url = format!("sqlite://{}", p.path("app.db").display());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::SqliteConnection::connect(&url)
+                .await
+                .expect("connect");
+            sqlx::raw_sql("CREATE INDEX a_id ON a (id)")
+                .execute(&mut conn)
+                .await
+                .expect("an index by hand");
+        });
+    let status = expect(p.run(&["status", "--drift", "--exit-code"], &[]), 5);
+    assert!(
+        status
+            .stdout
+            .contains("\n  + index a_id: create index a_id on a(id)\n"),
+        "{}",
+        status.stdout
+    );
+}
+
+#[test]
 fn check_formats() {
     let p = package_with(&[(
         "0001_a.sql",
