@@ -10,7 +10,7 @@ use migrate_core::{TransactionMode, Version};
 use sqlx::Pool;
 use sqlx::pool::PoolConnection;
 
-use crate::backend::{Backend, CatalogCache, Direction, Step, scratch_name};
+use crate::backend::{Backend, Catalog, CatalogCache, Direction, Step, scratch_name};
 use crate::error::Error;
 use crate::history::{RowStatus, Table};
 use crate::migration::Migration;
@@ -309,8 +309,9 @@ impl Migrator {
             ..CatalogCache::default()
         };
         let cache = &mut cache;
-        // The schema as it is before the next migration, when known.
-        let mut before: Option<Snapshot> = None;
+        // The schema as it is before the next migration, when known. Catalogs are compared
+        // as the rows the server returned; a snapshot is built only where they differ.
+        let mut before: Option<Catalog> = None;
         let mut stopped = false;
         for m in self.migrations().iter() {
             let mut verified = Verified {
@@ -330,7 +331,7 @@ impl Migrator {
                 .down_sql()
                 .filter(|d| checked && has_statement(d, DB::DIALECT));
             if down.is_some() && before.is_none() {
-                before = Some(cached::<DB>(conn, table, cache).await?);
+                before = Some(cached::<DB>(conn, cache).await?);
             }
             if let Err(error) = self.step_on::<DB>(conn, table, up_step(m)).await {
                 verified.outcome = Outcome::UpFailed { error };
@@ -348,7 +349,7 @@ impl Migrator {
                 report.migrations.push(verified);
                 continue;
             };
-            let after = cached::<DB>(conn, table, cache).await?;
+            let after = cached::<DB>(conn, cache).await?;
             let step = Step {
                 migration: m,
                 direction: Direction::Down,
@@ -372,8 +373,8 @@ impl Migrator {
                 }
                 continue;
             }
-            let restored = cached::<DB>(conn, table, cache).await?;
-            let diff = before.take().unwrap_or_default().diff(&restored);
+            let restored = cached::<DB>(conn, cache).await?;
+            let diff = difference::<DB>(&before.take().unwrap_or_default(), &restored, table);
             if let Err(error) = self.step_on::<DB>(conn, table, up_step(m)).await {
                 verified.outcome = if diff.is_empty() {
                     Outcome::UpAgainFailed { error }
@@ -385,7 +386,8 @@ impl Migrator {
                 // made it, and the up then fails on what already exists: the migration is
                 // recorded as applied and the verification goes on. Otherwise the schema is
                 // in a state no later migration expects, and it stops.
-                if cached::<DB>(conn, table, cache).await? == after {
+                let now = cached::<DB>(conn, cache).await?;
+                if difference::<DB>(&now, &after, table).is_empty() {
                     DB::record(conn, table, m).await?;
                     before = Some(after);
                 } else {
@@ -393,8 +395,8 @@ impl Migrator {
                 }
                 continue;
             }
-            let again = cached::<DB>(conn, table, cache).await?;
-            let again_diff = after.diff(&again);
+            let again = cached::<DB>(conn, cache).await?;
+            let again_diff = difference::<DB>(&after, &again, table);
             verified.outcome = match (diff.is_empty(), again_diff.is_empty()) {
                 (true, true) => Outcome::RoundTrip,
                 (true, false) => Outcome::UpAgainDiffers { diff: again_diff },
@@ -408,9 +410,9 @@ impl Migrator {
         }
         report.completed = !stopped;
         if cache.tracking {
-            let tracked = cached::<DB>(conn, table, cache).await?;
+            let tracked = cached::<DB>(conn, cache).await?;
             let full = snapshot::<DB>(conn, table).await?;
-            let missed = tracked.diff(&full);
+            let missed = build::<DB>(&tracked, table).diff(&full);
             report.untracked = (!missed.is_empty()).then_some(missed);
         }
         Ok(report)
@@ -446,20 +448,29 @@ fn up_step(m: &Migration) -> Step<'_> {
     }
 }
 
-/// A snapshot that reads again only what changed since the cache was filled, where the
-/// database records it.
+/// The catalog as it is now, read again only where something changed since the cache was
+/// filled, where the database records it.
 async fn cached<DB: Backend>(
     conn: &mut DB::Connection,
-    table: &Table,
     cache: &mut CatalogCache,
-) -> Result<Snapshot, Error> {
+) -> Result<Catalog, Error> {
     DB::catalog_since(conn, cache).await?;
-    Ok(Snapshot::from_catalog(
-        DB::DIALECT,
-        &cache.rows(),
-        table.schema.as_deref(),
-        &table.name,
-    ))
+    Ok(cache.catalog())
+}
+
+/// The snapshot of a catalog's rows.
+fn build<DB: Backend>(catalog: &Catalog, table: &Table) -> Snapshot {
+    let rows: Vec<&Vec<Option<String>>> = catalog.values().flat_map(|g| g.iter()).collect();
+    Snapshot::from_catalog(DB::DIALECT, &rows, table.schema.as_deref(), &table.name)
+}
+
+/// What changes from one catalog to another: nothing when the server returned the same rows
+/// (a group a step did not touch is even the same allocation), else the snapshots' diff.
+fn difference<DB: Backend>(before: &Catalog, after: &Catalog, table: &Table) -> Diff {
+    if before == after {
+        return Diff::default();
+    }
+    build::<DB>(before, table).diff(&build::<DB>(after, table))
 }
 
 async fn snapshot<DB: Backend>(

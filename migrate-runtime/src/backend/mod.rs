@@ -241,17 +241,21 @@ pub(crate) type TextRows = Vec<Vec<Option<String>>>;
 pub struct CatalogCache {
     /// Whether the database records the objects each statement changes.
     pub(crate) tracking: bool,
-    /// The rows of each group, by the group's key.
-    pub(crate) groups: std::collections::BTreeMap<String, TextRows>,
+    /// The rows of each group, by the group's key, shared with the [`Catalog`]s taken from the
+    /// cache: a group a step did not touch is the same allocation in both.
+    pub(crate) groups: Catalog,
     /// The group each catalog entry (an index, a constraint, a default, …) belongs to, by its
     /// oid: an entry that is dropped can no longer be asked for its table.
     pub(crate) members: std::collections::HashMap<String, String>,
 }
 
+/// The catalog rows by group, as a [`CatalogCache`] held them at one moment.
+pub(crate) type Catalog = std::collections::BTreeMap<String, std::sync::Arc<TextRows>>;
+
 impl CatalogCache {
-    /// Every cached row, in group order.
-    pub(crate) fn rows(&self) -> Vec<&Vec<Option<String>>> {
-        self.groups.values().flatten().collect()
+    /// The rows as they are now; cheap (the groups are shared).
+    pub(crate) fn catalog(&self) -> Catalog {
+        self.groups.clone()
     }
 
     /// Replaces the cache with rows whose column 5 is the group and column 6 the entry's
@@ -265,12 +269,21 @@ impl CatalogCache {
     /// Adds rows to their groups (rows without one to the group `""`) and records their
     /// entries.
     pub(crate) fn merge(&mut self, rows: &TextRows) {
+        let mut added: std::collections::BTreeMap<String, TextRows> = Default::default();
         for row in rows {
             let group = row.get(5).cloned().flatten().unwrap_or_default();
             if let Some(member) = row.get(6).cloned().flatten() {
                 self.members.insert(member, group.clone());
             }
-            self.groups.entry(group).or_default().push(row.clone());
+            added.entry(group).or_default().push(row.clone());
+        }
+        for (group, rows) in added {
+            match self.groups.get_mut(&group) {
+                Some(existing) => std::sync::Arc::make_mut(existing).extend(rows),
+                None => {
+                    self.groups.insert(group, std::sync::Arc::new(rows));
+                }
+            }
         }
     }
 }

@@ -546,9 +546,9 @@ impl Backend for Postgres {
         // A name that goes while another comes in the same group may be a rename, which
         // changes how other groups print (a foreign key names the table it references): the
         // whole catalog is read again.
-        let names = |rows: Option<&TextRows>| -> BTreeSet<(String, String)> {
+        let names = |rows: Option<&std::sync::Arc<TextRows>>| -> BTreeSet<(String, String)> {
             rows.into_iter()
-                .flatten()
+                .flat_map(|rows| rows.iter())
                 .filter_map(|r| Some((r.first().cloned()??, r.get(1).cloned()??)))
                 .collect()
         };
