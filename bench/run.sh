@@ -7,7 +7,9 @@
 #   - rebuild cost of embed_migrations! against sqlx::migrate!, warm (cached check) and cold
 #     (one migration changed), PostgreSQL and SQLite dialects (bench/build-time.sh);
 #   - `cargo migrate check` on crates.io's 285 real migrations;
-#   - 32 processes running `run` at once on 200 migrations (the fault harness's stampede).
+#   - 32 processes running `run` at once on 200 migrations (the fault harness's stampede);
+#   - `verify` of crates.io's 285 migrations against one apply of them, and one schema snapshot
+#     of the migrated database (bench/verify.sh).
 #
 #   bash bench/run.sh                 (RUNS=3 MIGRATIONS=1000 by default)
 #
@@ -69,6 +71,9 @@ for _ in $(seq 1 11); do
 done
 CHECK_CLI=$(printf '%s\n' "${samples[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 
+say "verify of crates.io's migrations"
+bash bench/verify.sh "$RUNS" | tee "$LOG/verify"
+
 say "32 processes at once"
 rm -f target/tmp/reliability/stampede.md
 cargo build -q -p cargo-migrate
@@ -91,6 +96,10 @@ verdict() { # value target-op target
 cell() { [ -n "$1" ] && printf '%s×' "$1" || printf 'not run'; }
 CHECK_MS=$(sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' "$LOG/check")
 EMPTY=$(build warm empty); SQLX_WARM=$(build warm sqlx); SQLX_COLD=$(build cold sqlx)
+vms() { awk -v w="$1" '$1 == "verify" && $2 == w {print $3}' "$LOG/verify"; }
+vratio() { awk -v a="$(vms "$1")" -v b="$(vms "$2")" 'BEGIN { if (a && b) printf "%.2f", a / b }'; }
+SNAPSHOT_MS=$(sed -n 's/^snapshot .* median \([0-9.]*\) ms.*/\1/p' "$LOG/verify")
+SNAPSHOT_OBJECTS=$(sed -n 's/^snapshot \([0-9]*\) objects.*/\1/p' "$LOG/verify")
 
 {
     echo "# Benchmarks"
@@ -129,6 +138,11 @@ EMPTY=$(build warm empty); SQLX_WARM=$(build warm sqlx); SQLX_COLD=$(build cold 
     done
     echo "| \`check\` of crates.io's 285 migrations, PostgreSQL: load and check in process | ${CHECK_MS} ms | — | — | ≤ 300 ms | $(verdict "$CHECK_MS" "<=" 300) |"
     echo "| the same, the whole \`cargo migrate check\` process | ${CHECK_CLI} ms | — | — | ≤ 300 ms | $(verdict "$CHECK_CLI" "<=" 300) |"
+    o=$(vratio verify run-empty)
+    echo "| \`verify\` of crates.io's 285 migrations on PostgreSQL ($(vms verify) ms: a scratch database made and dropped, every migration up, down and up, 3 snapshots each), ratio to one \`cargo migrate run\` of them into an existing empty database ($(vms run-empty) ms) | $(cell "$o") | — | — | ≤ 4× (floor 3×) | $(verdict "$o" "<=" 4) |"
+    echo "| the same, ratio to a \`run\` that creates its database ($(vms run-new) ms), as \`verify\` creates its scratch database | $(cell "$(vratio verify run-new)") | — | — | — | |"
+    echo "| the same with \`--full-snapshots\` ($(vms verify-full) ms: every snapshot read in full, not only what each step changed), ratio to the \`run\` into an empty database | $(cell "$(vratio verify-full run-empty)") | — | — | — | |"
+    echo "| one schema snapshot of the migrated database ($SNAPSHOT_OBJECTS objects), a new connection each time | ${SNAPSHOT_MS} ms | — | — | < 1 s | $(verdict "$SNAPSHOT_MS" "<=" 1000) |"
     echo
     echo "## Processes running \`run\` at once"
     echo
@@ -144,7 +158,7 @@ EMPTY=$(build warm empty); SQLX_WARM=$(build warm sqlx); SQLX_COLD=$(build cold 
     echo "## Raw output"
     echo
     echo '```text'
-    cat "$LOG/apply" "$LOG/noop" "$LOG/build" "$LOG/check"
+    cat "$LOG/apply" "$LOG/noop" "$LOG/build" "$LOG/check" "$LOG/verify"
     echo "cargo migrate check (whole process), median of 11: ${CHECK_CLI} ms"
     echo '```'
 } > "$OUT"
