@@ -65,7 +65,9 @@ impl From<migrate_runtime::Error> for Failure {
     fn from(e: migrate_runtime::Error) -> Failure {
         let code = match &e {
             migrate_runtime::Error::BadIdentifier { .. }
-            | migrate_runtime::Error::UnknownVersion { .. } => code::USAGE,
+            | migrate_runtime::Error::UnknownVersion { .. }
+            | migrate_runtime::Error::ScratchNotEmpty { .. }
+            | migrate_runtime::Error::ExplainSetup { .. } => code::USAGE,
             _ => code::DATABASE,
         };
         let headline = e.to_string();

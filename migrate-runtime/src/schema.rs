@@ -20,7 +20,7 @@ use crate::migrator::Migrator;
 /// same server, or a temporary file for SQLite.
 #[derive(Debug)]
 pub struct Scratch<DB: Backend> {
-    pool: Option<Pool<DB>>,
+    pool: Pool<DB>,
     name: String,
 }
 
@@ -29,18 +29,13 @@ impl<DB: Backend> Scratch<DB> {
     /// needs the right to create databases (`CREATEDB` on PostgreSQL).
     pub async fn beside(pool: &Pool<DB>) -> Result<Scratch<DB>, Error> {
         let name = scratch_name();
-        let scratch = DB::create_scratch(pool, &name).await?;
-        Ok(Scratch {
-            pool: Some(scratch),
-            name,
-        })
+        let pool = DB::create_scratch(pool, &name).await?;
+        Ok(Scratch { pool, name })
     }
 
     /// The scratch database's pool.
     pub fn pool(&self) -> &Pool<DB> {
-        self.pool
-            .as_ref()
-            .expect("the pool is only taken by `drop_with`, which consumes the scratch")
+        &self.pool
     }
 
     /// The scratch database's name (the file's stem for SQLite).
@@ -49,11 +44,8 @@ impl<DB: Backend> Scratch<DB> {
     }
 
     /// Closes and drops the scratch database, through `pool` (the one it was made beside).
-    pub async fn drop_with(mut self, pool: &Pool<DB>) -> Result<(), Error> {
-        match self.pool.take() {
-            Some(scratch) => DB::drop_scratch(pool, scratch, &self.name).await,
-            None => Ok(()),
-        }
+    pub async fn drop_with(self, pool: &Pool<DB>) -> Result<(), Error> {
+        DB::drop_scratch(pool, self.pool, &self.name).await
     }
 }
 
