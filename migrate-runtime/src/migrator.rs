@@ -500,7 +500,7 @@ impl Migrator {
     }
 
     /// Runs `body` holding the migration lock, and releases the lock on every path.
-    async fn locked<DB: Backend, T>(
+    pub(crate) async fn locked<DB: Backend, T>(
         &self,
         conn: &mut PoolConnection<DB>,
         table: &Table,

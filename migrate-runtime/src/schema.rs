@@ -189,12 +189,17 @@ impl Migrator {
     /// start-up and refuse to serve a database someone changed by hand. For a scratch
     /// database of your own, see [`Migrator::drift_with`].
     pub async fn verify_against<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Drift, Error> {
-        let scratch = Scratch::beside(pool).await?;
-        let drift = self.drift_with(pool, scratch.pool()).await;
-        let dropped = scratch.drop_with(pool).await;
-        let drift = drift?;
-        dropped?;
-        Ok(drift)
+        on_scratch(pool, async |scratch| self.drift_with(pool, scratch).await).await
+    }
+
+    /// [`Migrator::verify`] on a scratch database made beside `pool`'s and dropped
+    /// afterwards ([`Scratch::beside`]).
+    pub async fn verify_beside<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        options: &VerifyOptions,
+    ) -> Result<Verification, Error> {
+        on_scratch(pool, async |scratch| self.verify(scratch, options).await).await
     }
 
     /// [`Migrator::verify_against`] with an empty scratch database of the caller's.
@@ -267,14 +272,12 @@ impl Migrator {
     ) -> Result<Verification, Error> {
         let table = self.table()?;
         let mut conn = acquire(scratch).await?;
-        conn.close_on_drop();
-        DB::lock(&mut conn, &table, self.lock_timeout).await?;
-        let result = self.verify_locked::<DB>(&mut conn, &table, options).await;
-        DB::untrack_catalog(&mut conn).await;
-        let unlocked = DB::unlock(&mut conn, &table).await;
-        let value = result?;
-        unlocked?;
-        Ok(value)
+        self.locked(&mut conn, &table, async |conn, table| {
+            let result = self.verify_locked::<DB>(conn, table, options).await;
+            DB::untrack_catalog(conn).await;
+            result
+        })
+        .await
     }
 
     async fn verify_locked<DB: Backend>(
@@ -419,6 +422,19 @@ impl Migrator {
     ) -> Result<(), Error> {
         self.step::<DB>(conn, table, step).await.map(drop)
     }
+}
+
+/// Runs `body` on a scratch database beside `pool`'s, and drops it whatever `body` returned.
+async fn on_scratch<DB: Backend, T>(
+    pool: &Pool<DB>,
+    body: impl AsyncFnOnce(&Pool<DB>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let scratch = Scratch::beside(pool).await?;
+    let result = body(scratch.pool()).await;
+    let dropped = scratch.drop_with(pool).await;
+    let value = result?;
+    dropped?;
+    Ok(value)
 }
 
 fn has_statement(sql: &str, dialect: migrate_core::Dialect) -> bool {

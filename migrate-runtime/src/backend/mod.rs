@@ -337,6 +337,53 @@ where
     row.try_get::<i64, _>(0).ok().map(|n| n.max(0) as u64)
 }
 
+/// Creates a scratch database on the pool's server with `statements` (the `CREATE DATABASE`
+/// and any settings) and connects to it with `options` (the pool's, naming it).
+pub(crate) async fn create_beside<DB>(
+    pool: &sqlx::Pool<DB>,
+    statements: &[String],
+    options: <DB::Connection as sqlx::Connection>::Options,
+) -> Result<sqlx::Pool<DB>, Error>
+where
+    DB: Database,
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+{
+    let create = |e| Error::Database {
+        action: "creating a scratch database",
+        action_hint: "create databases (or give a scratch database's URL)",
+        source: e,
+    };
+    for statement in statements {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+            .execute(pool)
+            .await
+            .map_err(create)?;
+    }
+    sqlx::pool::PoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(create)
+}
+
+/// Closes a scratch database's pool and drops it with `statement`, through `pool`.
+pub(crate) async fn drop_beside<DB>(
+    pool: &sqlx::Pool<DB>,
+    scratch: sqlx::Pool<DB>,
+    statement: String,
+) -> Result<(), Error>
+where
+    DB: Database,
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+{
+    scratch.close().await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+        .execute(pool)
+        .await
+        .map(drop)
+        .map_err(Error::db("dropping the scratch database", "drop databases"))
+}
+
 /// A name for a scratch database no one else uses: the process and the time.
 pub(crate) fn scratch_name() -> String {
     let nanos = std::time::SystemTime::now()

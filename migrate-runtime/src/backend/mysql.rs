@@ -404,21 +404,9 @@ impl Backend for MySql {
     }
 
     async fn create_scratch(pool: &sqlx::MySqlPool, name: &str) -> Result<sqlx::MySqlPool, Error> {
-        let create = |e| Error::Database {
-            action: "creating a scratch database",
-            action_hint: "create databases (or give a scratch database's URL)",
-            source: e,
-        };
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE `{name}`")))
-            .execute(pool)
-            .await
-            .map_err(create)?;
+        let statements = [format!("CREATE DATABASE `{name}`")];
         let options = pool.connect_options().as_ref().clone().database(name);
-        sqlx::pool::PoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(create)
+        super::create_beside(pool, &statements, options).await
     }
 
     async fn drop_scratch(
@@ -426,12 +414,8 @@ impl Backend for MySql {
         scratch: sqlx::MySqlPool,
         name: &str,
     ) -> Result<(), Error> {
-        scratch.close().await;
-        sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
-            .execute(pool)
-            .await
-            .map(drop)
-            .map_err(Error::db("dropping the scratch database", "drop databases"))
+        let statement = format!("DROP DATABASE IF EXISTS `{name}`");
+        super::drop_beside(pool, scratch, statement).await
     }
 
     async fn plan(conn: &mut MySqlConnection, query: &str) -> Result<Vec<String>, sqlx::Error> {

@@ -572,32 +572,19 @@ impl Backend for Postgres {
     }
 
     async fn create_scratch(pool: &sqlx::PgPool, name: &str) -> Result<sqlx::PgPool, Error> {
-        let create = |e| Error::Database {
-            action: "creating a scratch database",
-            action_hint: "create databases (or give a scratch database's URL)",
-            source: e,
-        };
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(pool)
-            .await
-            .map_err(create)?;
-        // The scratch database is thrown away: its commits need not wait for the disk. Its
-        // catalog query runs hundreds of times with one plan, kept (a generic plan) and not
-        // compiled (no JIT).
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "ALTER DATABASE \"{name}\" SET synchronous_commit = off; \
-             ALTER DATABASE \"{name}\" SET jit = off; \
-             ALTER DATABASE \"{name}\" SET plan_cache_mode = force_generic_plan"
-        )))
-        .execute(pool)
-        .await
-        .map_err(create)?;
+        let statements = [
+            format!("CREATE DATABASE \"{name}\""),
+            // The scratch database is thrown away: its commits need not wait for the disk.
+            // Its catalog query runs hundreds of times with one plan, kept (a generic plan)
+            // and not compiled (no JIT).
+            format!(
+                "ALTER DATABASE \"{name}\" SET synchronous_commit = off; \
+                 ALTER DATABASE \"{name}\" SET jit = off; \
+                 ALTER DATABASE \"{name}\" SET plan_cache_mode = force_generic_plan"
+            ),
+        ];
         let options = pool.connect_options().as_ref().clone().database(name);
-        sqlx::pool::PoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(create)
+        super::create_beside(pool, &statements, options).await
     }
 
     async fn drop_scratch(
@@ -605,14 +592,8 @@ impl Backend for Postgres {
         scratch: sqlx::PgPool,
         name: &str,
     ) -> Result<(), Error> {
-        scratch.close().await;
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-        )))
-        .execute(pool)
-        .await
-        .map(drop)
-        .map_err(Error::db("dropping the scratch database", "drop databases"))
+        let statement = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        super::drop_beside(pool, scratch, statement).await
     }
 
     async fn plan(conn: &mut PgConnection, query: &str) -> Result<Vec<String>, sqlx::Error> {

@@ -12,6 +12,22 @@ fn corpus_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/rust-lang__crates-io/migrations")
 }
 
+/// A new PostgreSQL database and the corpus's migrator; `None` when the server's URL is unset.
+async fn corpus_on_a_new_database() -> Option<(TestDb, Migrator, sqlx::PgPool)> {
+    let dir = corpus_dir();
+    let db = TestDb::create(Dialect::Postgres).await?;
+    let mut config = Config::default();
+    config.dialect = Some(Dialect::Postgres);
+    let set = MigrationSet::load(&dir, &config).expect("the corpus loads");
+    let m = Migrator::from_set(&set, &config, &dir);
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&db.url)
+        .await
+        .expect("connect");
+    Some((db, m, pool))
+}
+
 fn expect_failure(err: &Error, version: &str, file_end: &str, expected: FailedState) -> String {
     let Error::Migration(failure) = err else {
         panic!("expected a migration failure at {version}, got: {err}");
@@ -30,19 +46,9 @@ fn expect_failure(err: &Error, version: &str, file_end: &str, expected: FailedSt
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn applies_all_and_reverts_until_the_broken_downs() {
-    let dir = corpus_dir();
-    let Some(db) = TestDb::create(Dialect::Postgres).await else {
+    let Some((db, m, pool)) = corpus_on_a_new_database().await else {
         return;
     };
-    let mut config = Config::default();
-    config.dialect = Some(Dialect::Postgres);
-    let set = MigrationSet::load(&dir, &config).expect("the corpus loads");
-    let m = Migrator::from_set(&set, &config, &dir);
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&db.url)
-        .await
-        .expect("connect");
 
     let report = m.run(&pool).await.expect("all 285 apply");
     assert_eq!(report.applied.len(), 285);
@@ -139,26 +145,11 @@ const NOT_ROUND_TRIPPING: &[&str] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_names_the_two_broken_downs_and_every_down_that_does_not_restore() {
-    use migrate_runtime::{Outcome, Scratch, VerifyOptions};
-    let dir = corpus_dir();
-    let Some(db) = TestDb::create(Dialect::Postgres).await else {
+    use migrate_runtime::{Outcome, VerifyOptions};
+    let Some((db, m, pool)) = corpus_on_a_new_database().await else {
         return;
     };
-    let mut config = Config::default();
-    config.dialect = Some(Dialect::Postgres);
-    let set = MigrationSet::load(&dir, &config).expect("the corpus loads");
-    let m = Migrator::from_set(&set, &config, &dir);
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&db.url)
-        .await
-        .expect("connect");
-    let scratch = Scratch::beside(&pool).await.expect("a scratch database");
-    let report = m.verify(scratch.pool(), &VerifyOptions::default()).await;
-    scratch
-        .drop_with(&pool)
-        .await
-        .expect("the scratch database is dropped");
+    let report = m.verify_beside(&pool, &VerifyOptions::default()).await;
     let report = report.expect("verify runs to the end");
     assert_eq!(report.migrations.len(), 285);
     let cause = |version: &str| match &report

@@ -2,7 +2,7 @@
 //! finds exactly the changes made by hand, and an untouched database has no drift.
 
 use migrate_core::Dialect;
-use migrate_runtime::{ChangeKind, Outcome, Scratch, VerifyOptions, Version};
+use migrate_runtime::{ChangeKind, Outcome, VerifyOptions, Version};
 use migrate_tests::{TestDb, migrator, write_migrations};
 use sqlx::Pool;
 
@@ -28,15 +28,10 @@ async fn verify_from_reports_the_forgotten_column<DB: Probe>(db: &TestDb, pool: 
     let dir = db.dir().join("migrations");
     write_migrations(&dir, FILES);
     let m = migrator(&dir, db.dialect);
-    let scratch = Scratch::beside(&pool).await.expect("a scratch database");
     let from = Version::parse("20240103000000").expect("a version");
     let report = m
-        .verify(scratch.pool(), &VerifyOptions::default().from(Some(from)))
+        .verify_beside(&pool, &VerifyOptions::default().from(Some(from)))
         .await;
-    scratch
-        .drop_with(&pool)
-        .await
-        .expect("the scratch database is dropped");
     let report = report.expect("verify runs");
     let outcomes: Vec<&str> = report
         .migrations
@@ -64,12 +59,7 @@ async fn verify_passes_downs_that_restore<DB: Probe>(db: &TestDb, pool: Pool<DB>
     let dir = db.dir().join("migrations");
     write_migrations(&dir, &FILES[..2]);
     let m = migrator(&dir, db.dialect);
-    let scratch = Scratch::beside(&pool).await.expect("a scratch database");
-    let report = m.verify(scratch.pool(), &VerifyOptions::default()).await;
-    scratch
-        .drop_with(&pool)
-        .await
-        .expect("the scratch database is dropped");
+    let report = m.verify_beside(&pool, &VerifyOptions::default()).await;
     let report = report.expect("verify runs");
     let outcomes: Vec<&str> = report
         .migrations
@@ -308,14 +298,9 @@ async fn incremental_snapshots_agree_with_full_ones() {
     let pool = sqlx::PgPool::connect(&db.url).await.expect("connect");
     let mut results = Vec::new();
     for full in [false, true] {
-        let scratch = Scratch::beside(&pool).await.expect("a scratch database");
         let report = m
-            .verify(
-                scratch.pool(),
-                &VerifyOptions::default().full_snapshots(full),
-            )
+            .verify_beside(&pool, &VerifyOptions::default().full_snapshots(full))
             .await;
-        scratch.drop_with(&pool).await.expect("dropped");
         let report = report.expect("verify runs");
         assert!(report.untracked.is_none(), "{:?}", report.untracked);
         let shown: Vec<String> = report
