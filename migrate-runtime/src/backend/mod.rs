@@ -289,7 +289,9 @@ impl CatalogCache {
 }
 
 /// Runs a catalog query (constant text, so it is prepared once per connection and its plan
-/// kept) whose columns are all text, and decodes its rows.
+/// kept) whose columns are all text, and decodes its rows. (PostgreSQL's takes a parameter and
+/// has its own.)
+#[cfg(any(feature = "mysql", feature = "sqlite"))]
 pub(crate) async fn fetch_catalog<DB>(
     conn: &mut DB::Connection,
     sql: &'static str,
@@ -338,7 +340,9 @@ where
 }
 
 /// Creates a scratch database on the pool's server with `statements` (the `CREATE DATABASE`
-/// and any settings) and connects to it with `options` (the pool's, naming it).
+/// and any settings) and connects to it with `options` (the pool's, naming it). (A SQLite
+/// scratch database is a file.)
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) async fn create_beside<DB>(
     pool: &sqlx::Pool<DB>,
     statements: &[String],
@@ -367,6 +371,7 @@ where
 }
 
 /// Closes a scratch database's pool and drops it with `statement`, through `pool`.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) async fn drop_beside<DB>(
     pool: &sqlx::Pool<DB>,
     scratch: sqlx::Pool<DB>,
