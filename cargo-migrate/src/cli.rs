@@ -61,6 +61,26 @@ pub(crate) struct Global {
     /// The database URL (default: DATABASE_URL, .env, the config, then a SQLite file)
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+    /// The environment: its URL from `[package.metadata.migrate.env.NAME]`, else from
+    /// `<NAME>_DATABASE_URL`
+    #[arg(long, global = true, value_name = "NAME", env = "MIGRATE_ENV")]
+    pub env: Option<String>,
+    /// Go ahead on a protected environment: `down`, `redo` and `database drop`/`reset` refuse
+    /// there without it, and `run` asks
+    #[arg(long, global = true)]
+    pub yes: bool,
+    /// Wait for the database to accept connections, at most this long (`30s`, `2m`; `--wait`
+    /// alone: 60s)
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "60s",
+        value_parser = parse_duration
+    )]
+    pub wait: Option<std::time::Duration>,
     /// The history table, `name` or `schema.name`
     #[arg(long, global = true, value_name = "NAME")]
     pub table: Option<String>,
@@ -88,6 +108,36 @@ pub(crate) struct Global {
     /// `-A`, `-W` and `-D` in the order they were given, so the last one wins.
     #[arg(skip)]
     pub lint_levels: Vec<(migrate_core::Level, String)>,
+    /// The command, when it changes what a protected environment has without `run`'s question
+    /// (`down`, `redo`, `database drop`, `database reset`): set by `main`.
+    #[arg(skip)]
+    pub destructive: Option<&'static str>,
+    /// Whether the command applies migrations (`run`, not `--dry-run`), which asks first on a
+    /// protected environment: set by `main`.
+    #[arg(skip)]
+    pub applies: bool,
+}
+
+/// A duration as `500ms`, `30s`, `2m` or `1h`; a bare number is seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write it as 30s, 2m, 500ms or 1h"))?;
+    let seconds = |s: u64| std::time::Duration::from_secs(s);
+    match unit {
+        "" | "s" => Ok(seconds(n)),
+        "ms" => Ok(std::time::Duration::from_millis(n)),
+        "m" => Ok(seconds(n * 60)),
+        "h" => Ok(seconds(n * 3600)),
+        _ => Err(format!(
+            "`{text}` has an unknown unit `{unit}`; use ms, s, m or h (30s, 2m)"
+        )),
+    }
 }
 
 impl Global {
@@ -169,6 +219,9 @@ pub(crate) enum Command {
     Verify(commands::verify::Args),
     /// Compare the database's schema with what its applied migrations make (exit 5 on drift)
     Drift(commands::drift::Args),
+    /// Wait until the database accepts connections (exit 1 with the last error after the
+    /// timeout)
+    Wait(commands::wait::Args),
     /// Create, drop or reset the database in the URL
     #[command(subcommand)]
     Database(commands::database::Command),
@@ -182,5 +235,16 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cargo::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("2 weeks").is_err());
+        assert!(parse_duration("s").is_err());
     }
 }

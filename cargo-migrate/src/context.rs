@@ -242,46 +242,82 @@ fn find_package(global: &Global, cwd: &Path) -> Result<Package, Failure> {
 pub(crate) struct Database {
     pub url: String,
     pub dialect: Dialect,
-    pub source: &'static str,
+    /// Where the URL came from, for messages (`--database-url`, `--env staging:
+    /// STAGING_DATABASE_URL`, …).
+    pub source: String,
+    /// The `--env` environment, when one was named.
+    pub environment: Option<String>,
+    /// Whether that environment is protected.
+    pub protected: bool,
+    /// `--wait`: how long to wait for the server to accept a connection.
+    pub wait: Option<std::time::Duration>,
 }
 
 impl Database {
     /// URL order: `--database-url`, `DATABASE_URL` (environment, then `.env` in the package
     /// root), the metadata default, else a SQLite file named after the package.
     pub(crate) fn resolve(global: &Global, project: &Project) -> Result<Database, Failure> {
-        let from_env_file = || {
+        let env_file = |name: &str| {
             dotenvy::from_path_iter(project.root.join(".env"))
                 .ok()
                 .and_then(|iter| {
                     iter.filter_map(Result::ok)
-                        .find(|(k, _)| k == "DATABASE_URL")
+                        .find(|(k, _)| k == name)
                         .map(|(_, v)| v)
                 })
         };
-        let (url, source) = if let Some(url) = &global.database_url {
-            (url.clone(), "--database-url")
+        // A variable from the environment, then from the package's `.env`.
+        let variable = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .or_else(|| env_file(name))
+        };
+        let mut environment = None;
+        let mut protected = false;
+        let (url, source) = if let Some(name) = &global.env {
+            if global.database_url.is_some() {
+                return Err(Failure::usage(format!(
+                    "--env {name} and --database-url both name a database; give one of them"
+                )));
+            }
+            let (url, source, is_protected) = environment_url(name, project, &variable)?;
+            environment = Some(name.clone());
+            protected = is_protected;
+            (url, source)
+        } else if let Some(url) = &global.database_url {
+            (url.clone(), "--database-url".to_owned())
         } else if let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-            (url, "DATABASE_URL")
-        } else if let Some(url) = from_env_file() {
-            (url, ".env")
+            (url, "DATABASE_URL".to_owned())
+        } else if let Some(url) = env_file("DATABASE_URL") {
+            (url, ".env".to_owned())
         } else if let Some(url) = &project.config.database_url {
-            (url.clone(), "[package.metadata.migrate] database-url")
+            (
+                url.clone(),
+                "[package.metadata.migrate] database-url".to_owned(),
+            )
         } else {
             match project.config.dialect {
                 None | Some(Dialect::Sqlite) => {
                     let file = project.root.join(format!("{}.db", project.name));
                     (
                         format!("sqlite://{}", file.display()),
-                        "the default SQLite database",
+                        "the default SQLite database".to_owned(),
                     )
                 }
                 Some(d) => {
                     return Err(Failure::usage(format!(
-                        "no database URL for this {d} package; pass --database-url, set DATABASE_URL (or put it in .env), or set `database-url` in [package.metadata.migrate]"
+                        "no database URL for this {d} package; pass --database-url or --env, set DATABASE_URL (or put it in .env), or set `database-url` in [package.metadata.migrate]"
                     )));
                 }
             }
         };
+        if let (true, Some(command), false) = (protected, global.destructive, global.yes) {
+            let name = environment.as_deref().unwrap_or_default();
+            return Err(Failure::usage(format!(
+                "`{name}` is a protected environment, so `{command}` changes nothing there without --yes; nothing was changed: run it again with --yes if you mean it"
+            )));
+        }
         let dialect = match Dialect::from_url(&url) {
             Some(d) => d,
             None => {
@@ -305,10 +341,77 @@ impl Database {
             url,
             dialect,
             source,
+            environment,
+            protected,
+            wait: global.wait,
         })
     }
 
     pub(crate) fn shown(&self) -> String {
         mask_url(&self.url)
     }
+}
+
+/// The URL of the environment `name`, where it came from, and whether the environment is
+/// protected: `database-url` of `[package.metadata.migrate.env.NAME]` (`env:VAR` reads a
+/// variable), else `<NAME>_DATABASE_URL`. An unknown name is a usage error that lists the
+/// known ones.
+fn environment_url(
+    name: &str,
+    project: &Project,
+    variable: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, String, bool), Failure> {
+    let declared = project.config.environments.get(name);
+    let protected = declared.is_some_and(|e| e.is_protected(name));
+    let fallback = format!("{}_DATABASE_URL", name.to_uppercase().replace('-', "_"));
+    if let Some(configured) = declared.and_then(|e| e.database_url.as_deref()) {
+        let section = format!("[package.metadata.migrate.env.{name}] database-url");
+        return match configured.strip_prefix("env:") {
+            Some(var) => match variable(var) {
+                Some(url) => Ok((url, format!("--env {name}: {var}"), protected)),
+                None => Err(Failure::usage(format!(
+                    "the environment `{name}` reads its URL from {var} (`database-url = \"env:{var}\"`), which is not set; set {var} (in the environment or .env)"
+                ))),
+            },
+            None => Ok((
+                configured.to_owned(),
+                format!("--env {name}: {section}"),
+                protected,
+            )),
+        };
+    }
+    if let Some(url) = variable(&fallback) {
+        return Ok((url, format!("--env {name}: {fallback}"), protected));
+    }
+    if declared.is_some() {
+        return Err(Failure::usage(format!(
+            "the environment `{name}` has no `database-url` and {fallback} is not set; set one of them"
+        )));
+    }
+    let mut known: Vec<String> = project.config.environments.keys().cloned().collect();
+    let from_variables = std::env::vars()
+        .map(|(k, _)| k)
+        .chain(
+            dotenvy::from_path_iter(project.root.join(".env"))
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .map(|(k, _)| k),
+        )
+        .filter_map(|k| {
+            k.strip_suffix("_DATABASE_URL")
+                .filter(|n| !n.is_empty())
+                .map(|n| n.to_lowercase().replace('_', "-"))
+        });
+    known.extend(from_variables);
+    known.sort();
+    known.dedup();
+    let listed = if known.is_empty() {
+        "none is declared".to_owned()
+    } else {
+        format!("the known ones are {}", known.join(", "))
+    };
+    Err(Failure::usage(format!(
+        "there is no environment `{name}` ({listed}); declare it in [package.metadata.migrate.env.{name}] or set {fallback}"
+    )))
 }

@@ -130,6 +130,85 @@ impl Pool {
     }
 }
 
+/// Waits until the database of `db` accepts a connection, at most `timeout`, trying again
+/// with a growing pause and saying so at most every five seconds. With `missing_is_up`, a
+/// server that answers that the database does not exist counts as up (the command creates
+/// it). After the timeout: exit 1 with the last error.
+pub(crate) async fn wait_for(
+    db: &Database,
+    out: &crate::output::Output,
+    timeout: Duration,
+    missing_is_up: bool,
+) -> Result<Duration, Failure> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(100);
+    let mut said: Option<std::time::Instant> = None;
+    loop {
+        let left = timeout.saturating_sub(started.elapsed());
+        // One attempt never outlasts the time left (a host that drops packets never refuses).
+        let attempt = tokio::time::timeout(
+            left.clamp(Duration::from_millis(100), Duration::from_secs(5)),
+            probe(db),
+        )
+        .await;
+        let error = match attempt {
+            Ok(Ok(())) => return Ok(started.elapsed()),
+            Ok(Err(e)) if missing_is_up && is_missing_database(&e) => return Ok(started.elapsed()),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "the connection attempt timed out".to_owned(),
+        };
+        let waited = started.elapsed();
+        if waited >= timeout {
+            return Err(Failure::database(format!(
+                "{} (from {}) did not accept a connection within {} s; check that the server is running and the URL is right (the last error is below)",
+                db.shown(),
+                db.source,
+                timeout.as_secs_f32()
+            ))
+            .with_cause(crate::output::redact(&error)));
+        }
+        if said.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
+            out.say(&format!(
+                "waiting for {} ({} s so far): {}",
+                db.shown(),
+                waited.as_secs(),
+                error.lines().next().unwrap_or_default()
+            ));
+            said = Some(std::time::Instant::now());
+        }
+        tokio::time::sleep(pause.min(timeout.saturating_sub(waited))).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
+}
+
+/// One connection to the database of `db`, closed at once. A SQLite file is opened as the
+/// URL says, not created.
+async fn probe(db: &Database) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    match db.dialect {
+        Dialect::Postgres => sqlx::PgConnection::connect(&db.url).await?.close().await,
+        Dialect::Mysql => sqlx::MySqlConnection::connect(&db.url).await?.close().await,
+        Dialect::Sqlite => {
+            sqlx::SqliteConnection::connect(&db.url)
+                .await?
+                .close()
+                .await
+        }
+    }
+}
+
+/// `--wait`, where a command connects: waits first when it was given.
+pub(crate) async fn wait_if_asked(
+    db: &Database,
+    out: &crate::output::Output,
+    missing_is_up: bool,
+) -> Result<(), Failure> {
+    match db.wait {
+        Some(timeout) => wait_for(db, out, timeout, missing_is_up).await.map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 /// The file of a SQLite URL.
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
@@ -342,7 +421,10 @@ pub(crate) async fn memory_sqlite() -> Result<Pool, Failure> {
     let memory = Database {
         url: "sqlite::memory:".to_owned(),
         dialect: Dialect::Sqlite,
-        source: "an in-memory database",
+        source: "an in-memory database".to_owned(),
+        environment: None,
+        protected: false,
+        wait: None,
     };
     Pool::connect(&memory).await
 }

@@ -46,6 +46,12 @@ impl Failure {
         }
     }
 
+    /// Adds one line of cause, as it is.
+    pub(crate) fn with_cause(mut self, cause: String) -> Failure {
+        self.causes.push(cause);
+        self
+    }
+
     pub(crate) fn caused_by(mut self, cause: &dyn std::error::Error) -> Failure {
         let mut next = Some(cause);
         while let Some(e) = next {

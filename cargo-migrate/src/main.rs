@@ -1,6 +1,6 @@
 //! `cargo migrate`: main only parses, dispatches and maps failures to exit codes (SPEC §6):
 //! 0 success · 1 database or migration failure · 2 usage or configuration · 3 validation ·
-//! 4 `status --exit-code` found something to do.
+//! 4 `status --exit-code` found something to do · 5 `verify`/`drift` found a difference.
 
 mod cli;
 mod commands;
@@ -35,6 +35,14 @@ fn main() -> ExitCode {
         }
     };
     migrate.global.order_lint_levels(&args);
+    migrate.global.destructive = match &migrate.command {
+        Command::Down(_) => Some("down"),
+        Command::Redo(_) => Some("redo"),
+        Command::Database(commands::database::Command::Drop) => Some("database drop"),
+        Command::Database(commands::database::Command::Reset) => Some("database reset"),
+        _ => None,
+    };
+    migrate.global.applies = matches!(&migrate.command, Command::Run(a) if !a.dry_run);
     let global = migrate.global;
     let out = Output::new(global.color, global.quiet, global.verbose, global.format);
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -61,6 +69,7 @@ fn main() -> ExitCode {
             Command::Resolve(args) => commands::resolve::exec(&global, &args, &out).await,
             Command::Repair(args) => commands::repair::exec(&global, &args, &out).await,
             Command::Verify(args) => commands::verify::exec(&global, &args, &out).await,
+            Command::Wait(args) => commands::wait::exec(&global, &args, &out).await,
             Command::Drift(args) => commands::drift::exec(&global, &args, &out).await,
             Command::Database(cmd) => commands::database::exec(&global, &cmd, &out).await,
         }

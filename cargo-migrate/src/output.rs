@@ -139,6 +139,27 @@ impl Output {
         }
     }
 
+    /// Asks a yes/no question on the terminal; `false` when there is none to ask on (stdin or
+    /// stderr not a terminal) or the answer is not yes.
+    pub(crate) fn confirm(&self, question: &str) -> bool {
+        if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+            return false;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "{} [y/N] ", redact(question));
+        let _ = err.flush();
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer).is_err() {
+            return false;
+        }
+        matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    }
+
+    /// Whether there is a terminal to ask a question on.
+    pub(crate) fn can_ask(&self) -> bool {
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    }
+
     /// Whether a progress bar would be shown: a terminal, human output, not quiet.
     pub(crate) fn wants_progress(&self) -> bool {
         self.terminal && !self.quiet && self.human()

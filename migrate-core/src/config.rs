@@ -39,6 +39,8 @@ pub struct Config {
     /// The queries file `cargo migrate verify` checks the plans of, relative to the package
     /// root (`explain = "queries.sql"`).
     pub explain: Option<PathBuf>,
+    /// Named environments (`[package.metadata.migrate.env.staging]`), by name.
+    pub environments: std::collections::BTreeMap<String, Environment>,
     pub lint: LintConfig,
     /// The manifest sections this config was read from, in the order they were applied (the
     /// workspace's first, then the package's). Empty for the defaults.
@@ -70,9 +72,28 @@ impl Default for Config {
             database_url: None,
             out_of_order: Level::Warn,
             explain: None,
+            environments: std::collections::BTreeMap::new(),
             lint: LintConfig::default(),
             sources: Vec::new(),
         }
+    }
+}
+
+/// One named environment of `[package.metadata.migrate.env.NAME]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Environment {
+    /// Its database URL, or `env:VAR` to read it from a variable.
+    pub database_url: Option<String>,
+    /// Whether destructive commands need `--yes` there; `None`: the default (an environment
+    /// named `production` is protected).
+    pub protected: Option<bool>,
+}
+
+impl Environment {
+    /// Whether the environment `name` is protected.
+    pub fn is_protected(&self, name: &str) -> bool {
+        self.protected.unwrap_or(name == "production")
     }
 }
 
@@ -252,7 +273,8 @@ pub enum ConfigErrorKind {
     DialectNotListed { dialect: Dialect },
 }
 
-const TOP_KEYS: &str = "dir, dialect, dialects, layout, table, versioning, database-url, out-of-order, explain and lint";
+const TOP_KEYS: &str = "dir, dialect, dialects, layout, table, versioning, database-url, out-of-order, explain, env and lint";
+const ENV_KEYS: &str = "database-url and protected";
 const LINT_KEYS: &str = "a rule id, tenant-column, global-tables and sqlite-functions";
 
 impl Config {
@@ -553,6 +575,7 @@ fn apply(
             "database-url" => config.database_url = Some(ctx.string(name, value)?.to_owned()),
             "out-of-order" => config.out_of_order = level(&ctx, name, value)?,
             "explain" => config.explain = Some(PathBuf::from(ctx.string(name, value)?)),
+            "env" => apply_environments(&mut config.environments, value, &ctx)?,
             "lint" => match value.get_ref() {
                 DeValue::Table(lint) => apply_lint(&mut config.lint, lint, &ctx)?,
                 _ => {
@@ -610,6 +633,64 @@ fn string_array(
         out.push(ctx.string(key, item)?.to_owned());
     }
     Ok(out)
+}
+
+/// `env.NAME` tables: each key of a later section wins over the same key of an earlier one.
+fn apply_environments(
+    environments: &mut std::collections::BTreeMap<String, Environment>,
+    value: &Spanned<DeValue<'_>>,
+    ctx: &Ctx<'_>,
+) -> Result<(), ConfigError> {
+    fn table_of<'a, 'v>(
+        ctx: &Ctx<'_>,
+        key: &str,
+        value: &'a Spanned<DeValue<'v>>,
+    ) -> Result<&'a DeTable<'v>, ConfigError> {
+        match value.get_ref() {
+            DeValue::Table(t) => Ok(t),
+            _ => Err(ctx.error(
+                key,
+                value.span(),
+                ConfigErrorKind::WrongType {
+                    expected: "a table",
+                },
+            )),
+        }
+    }
+    for (name, settings) in table_of(ctx, "env", value)?.iter() {
+        let name = name.get_ref().as_ref();
+        let prefix = format!("env.{name}");
+        let environment = environments.entry(name.to_owned()).or_default();
+        for (key, value) in table_of(ctx, &prefix, settings)?.iter() {
+            let key_name = key.get_ref().as_ref();
+            let full = format!("{prefix}.{key_name}");
+            match key_name {
+                "database-url" => {
+                    environment.database_url = Some(ctx.string(&full, value)?.to_owned());
+                }
+                "protected" => match value.get_ref() {
+                    DeValue::Boolean(b) => environment.protected = Some(*b),
+                    _ => {
+                        return Err(ctx.error(
+                            &full,
+                            value.span(),
+                            ConfigErrorKind::WrongType {
+                                expected: "true or false",
+                            },
+                        ));
+                    }
+                },
+                _ => {
+                    return Err(ctx.error(
+                        &full,
+                        key.span(),
+                        ConfigErrorKind::UnknownKey { expected: ENV_KEYS },
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn apply_lint(
@@ -696,6 +777,42 @@ mod tests {
         assert_eq!(config.lint.level("index-not-concurrent"), Level::Deny);
         assert_eq!(config.lint.level("tenant-index-order"), Level::Warn);
         assert_eq!(config.lint.global_tables, ["tenants"]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn environments_merge_key_by_key_and_production_is_protected() {
+        let dir = temp("environments");
+        write(
+            &dir,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"app\"]\n[workspace.metadata.migrate.env.production]\ndatabase-url = \"env:PROD_URL\"\n[workspace.metadata.migrate.env.staging]\ndatabase-url = \"postgres://staging/app\"\n",
+        );
+        let manifest = write(
+            &dir,
+            "app/Cargo.toml",
+            "[package]\nname = \"app\"\n[package.metadata.migrate.env.staging]\nprotected = true\n[package.metadata.migrate.env.qa]\nprotected = false\n",
+        );
+        let config = Config::from_manifest(&manifest).expect("valid config");
+        let env = |n: &str| config.environments.get(n).expect("declared");
+        assert_eq!(
+            env("production").database_url.as_deref(),
+            Some("env:PROD_URL")
+        );
+        assert!(env("production").is_protected("production"));
+        assert_eq!(
+            env("staging").database_url.as_deref(),
+            Some("postgres://staging/app")
+        );
+        assert!(env("staging").is_protected("staging"));
+        assert!(!env("qa").is_protected("qa"));
+        let bad = write(
+            &dir,
+            "bad/Cargo.toml",
+            "[package]\nname = \"bad\"\n[package.metadata.migrate.env.staging]\nurl = \"x\"\n",
+        );
+        let err = Config::from_manifest(&bad).expect_err("unknown key");
+        assert!(err.to_string().contains("env.staging.url"), "{err}");
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -42,7 +42,7 @@ pub mod version;
 
 pub use check::{CheckReport, Finding, check};
 pub use checksum::Checksum;
-pub use config::{Config, ConfigError, ConfigSource, TableName, Versioning};
+pub use config::{Config, ConfigError, ConfigSource, Environment, TableName, Versioning};
 pub use diagnostic::{Diagnostic, DiagnosticKind, LoadError};
 pub use dialect::Dialect;
 pub use migration::{Allow, Layout, Migration, RepeatableMigration, Section, TransactionMode};

@@ -95,7 +95,10 @@ pub(crate) fn scratch_database(
     Ok(Some(Database {
         url: url.to_owned(),
         dialect,
-        source: "--scratch-url",
+        source: "--scratch-url".to_owned(),
+        environment: None,
+        protected: false,
+        wait: None,
     }))
 }
 

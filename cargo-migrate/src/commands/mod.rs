@@ -15,6 +15,7 @@ pub(crate) mod resolve;
 pub(crate) mod run;
 pub(crate) mod status;
 pub(crate) mod verify;
+pub(crate) mod wait;
 
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ use crate::output::Output;
 pub(crate) struct Session {
     pub migrator: Migrator,
     pub pool: Pool,
+    /// The database, as resolved.
+    pub database: Database,
     /// The folder as read, for commands that look at its files.
     pub set: MigrationSet,
 }
@@ -47,6 +50,13 @@ impl Session {
         create_missing: bool,
     ) -> Result<Session, Failure> {
         let (migrator, set, database, _) = Session::prepare(global, out)?;
+        if database.protected && global.applies && !global.yes && !out.can_ask() {
+            return Err(Failure::usage(format!(
+                "`{}` is a protected environment: `run` asks before it applies anything there, and there is no terminal to ask on; nothing was changed: pass --yes to apply",
+                database.environment.as_deref().unwrap_or_default()
+            )));
+        }
+        crate::db::wait_if_asked(&database, out, create_missing).await?;
         let pool = if create_missing {
             Pool::connect_or_create(&database, out).await?
         } else {
@@ -55,6 +65,7 @@ impl Session {
         Ok(Session {
             migrator,
             pool,
+            database,
             set,
         })
     }

@@ -76,6 +76,31 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         session.pool.close().await;
         return Ok(0);
     }
+    // A protected environment asks first, naming what would be applied (with no terminal to
+    // ask on, `Session::open_with` refused already).
+    if session.database.protected && !global.yes {
+        let plan = with_pool!(&session.pool, p => migrator.plan(p).await)?;
+        if !plan.pending.is_empty() {
+            let question = format!(
+                "apply {} migration{} ({} … {}) to the protected environment `{}` ({})?",
+                plan.pending.len(),
+                if plan.pending.len() == 1 { "" } else { "s" },
+                plan.pending
+                    .first()
+                    .map(|m| m.version())
+                    .unwrap_or_default(),
+                plan.pending.last().map(|m| m.version()).unwrap_or_default(),
+                session.database.environment.as_deref().unwrap_or_default(),
+                session.database.shown()
+            );
+            if !out.confirm(&question) {
+                session.pool.close().await;
+                return Err(Failure::usage(
+                    "not confirmed, so nothing was applied; answer y, or pass --yes",
+                ));
+            }
+        }
+    }
     // Only a progress bar needs the count up front; otherwise `run` reads the history once.
     let pending = if out.wants_progress() {
         with_pool!(&session.pool, p => migrator.plan(p).await)

@@ -65,7 +65,10 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     // The scratch database is made beside the target on its server; SQLite needs no target.
     let base = match database.dialect {
         Dialect::Sqlite => memory_sqlite().await?,
-        _ => Pool::connect(&database).await?,
+        _ => {
+            crate::db::wait_if_asked(&database, out, false).await?;
+            Pool::connect(&database).await?
+        }
     };
     let scratch_db = scratch_database(args.scratch_url.as_deref(), &base)?;
     let scratch = Scratch::open(&base, scratch_db.as_ref()).await?;

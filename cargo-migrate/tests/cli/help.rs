@@ -20,6 +20,7 @@ fn help_of_every_command() {
         &["adopt"],
         &["verify"],
         &["drift"],
+        &["wait"],
         &["database"],
         &["database", "create"],
         &["database", "drop"],

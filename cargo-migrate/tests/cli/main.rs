@@ -5,6 +5,7 @@ mod support;
 mod adopt;
 mod cases;
 mod codes;
+mod deploy;
 mod help;
 mod init;
 mod layouts;

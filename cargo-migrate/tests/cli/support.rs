@@ -59,6 +59,7 @@ pub(crate) fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .args(args)
         .current_dir(dir)
         .env_remove("DATABASE_URL")
+        .env_remove("MIGRATE_ENV")
         .env("NO_COLOR", "1");
     for (k, v) in env {
         cmd.env(k, v);
