@@ -219,6 +219,9 @@ pub(crate) enum Command {
     Verify(commands::verify::Args),
     /// Compare the database's schema with what its applied migrations make (exit 5 on drift)
     Drift(commands::drift::Args),
+    /// Write the schema as the server's dump tool prints it, then the history rows, as
+    /// schema.sql (deterministic: two dumps of one database are the same bytes)
+    Dump(commands::dump::Args),
     /// Wait until the database accepts connections (exit 1 with the last error after the
     /// timeout)
     Wait(commands::wait::Args),

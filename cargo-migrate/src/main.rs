@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod context;
 mod db;
+mod dump;
 mod failure;
 mod output;
 mod report;
@@ -70,6 +71,7 @@ fn main() -> ExitCode {
             Command::Repair(args) => commands::repair::exec(&global, &args, &out).await,
             Command::Verify(args) => commands::verify::exec(&global, &args, &out).await,
             Command::Wait(args) => commands::wait::exec(&global, &args, &out).await,
+            Command::Dump(args) => commands::dump::exec(&global, &args, &out).await,
             Command::Drift(args) => commands::drift::exec(&global, &args, &out).await,
             Command::Database(cmd) => commands::database::exec(&global, &cmd, &out).await,
         }

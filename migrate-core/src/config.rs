@@ -39,6 +39,9 @@ pub struct Config {
     /// The queries file `cargo migrate verify` checks the plans of, relative to the package
     /// root (`explain = "queries.sql"`).
     pub explain: Option<PathBuf>,
+    /// The schema file `run`, `down` and `redo` rewrite after every change (`dump =
+    /// "schema.sql"`), relative to the package root.
+    pub dump: Option<PathBuf>,
     /// Named environments (`[package.metadata.migrate.env.staging]`), by name.
     pub environments: std::collections::BTreeMap<String, Environment>,
     pub lint: LintConfig,
@@ -72,6 +75,7 @@ impl Default for Config {
             database_url: None,
             out_of_order: Level::Warn,
             explain: None,
+            dump: None,
             environments: std::collections::BTreeMap::new(),
             lint: LintConfig::default(),
             sources: Vec::new(),
@@ -273,7 +277,7 @@ pub enum ConfigErrorKind {
     DialectNotListed { dialect: Dialect },
 }
 
-const TOP_KEYS: &str = "dir, dialect, dialects, layout, table, versioning, database-url, out-of-order, explain, env and lint";
+const TOP_KEYS: &str = "dir, dialect, dialects, layout, table, versioning, database-url, out-of-order, explain, dump, env and lint";
 const ENV_KEYS: &str = "database-url and protected";
 const LINT_KEYS: &str = "a rule id, tenant-column, global-tables and sqlite-functions";
 
@@ -575,6 +579,7 @@ fn apply(
             "database-url" => config.database_url = Some(ctx.string(name, value)?.to_owned()),
             "out-of-order" => config.out_of_order = level(&ctx, name, value)?,
             "explain" => config.explain = Some(PathBuf::from(ctx.string(name, value)?)),
+            "dump" => config.dump = Some(PathBuf::from(ctx.string(name, value)?)),
             "env" => apply_environments(&mut config.environments, value, &ctx)?,
             "lint" => match value.get_ref() {
                 DeValue::Table(lint) => apply_lint(&mut config.lint, lint, &ctx)?,

@@ -82,8 +82,13 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     let m = m.clone().with_hooks(progress.clone());
     let result = with_pool!(&session.pool, p => m.revert(p, target).await);
     progress.finish();
+    let dumped = match &result {
+        Ok(report) if !report.reverted.is_empty() => session.rewrite_dump(out).await,
+        _ => Ok(()),
+    };
     session.pool.close().await;
     let report = result?;
+    dumped?;
     if out.format == Format::Json {
         out.data(&to_json(&json!({ "reverted": ran_json(&report.reverted) })));
     } else if report.reverted.is_empty() {

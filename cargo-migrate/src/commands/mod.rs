@@ -7,6 +7,7 @@ pub(crate) mod check;
 pub(crate) mod database;
 pub(crate) mod down;
 pub(crate) mod drift;
+pub(crate) mod dump;
 pub(crate) mod init;
 pub(crate) mod new;
 pub(crate) mod redo;
@@ -34,6 +35,10 @@ pub(crate) struct Session {
     pub pool: Pool,
     /// The database, as resolved.
     pub database: Database,
+    /// The history table's name.
+    pub table: migrate_core::TableName,
+    /// `dump = "schema.sql"`: the file rewritten after every change, absolute.
+    pub dump: Option<std::path::PathBuf>,
     /// The folder as read, for commands that look at its files.
     pub set: MigrationSet,
 }
@@ -49,7 +54,13 @@ impl Session {
         out: &Output,
         create_missing: bool,
     ) -> Result<Session, Failure> {
-        let (migrator, set, database, _) = Session::prepare(global, out)?;
+        let (migrator, set, database, project) = Session::prepare(global, out)?;
+        let dump = project.config.dump.as_ref().map(|p| project.root.join(p));
+        if dump.is_some() && (global.applies || global.destructive.is_some()) {
+            // Before anything changes: a change whose schema file cannot be written after it
+            // would leave the file behind the database.
+            crate::dump::check_tool(&database)?;
+        }
         if database.protected && global.applies && !global.yes && !out.can_ask() {
             return Err(Failure::usage(format!(
                 "`{}` is a protected environment: `run` asks before it applies anything there, and there is no terminal to ask on; nothing was changed: pass --yes to apply",
@@ -66,6 +77,8 @@ impl Session {
             migrator,
             pool,
             database,
+            table: project.config.table.clone(),
+            dump,
             set,
         })
     }
@@ -97,6 +110,30 @@ impl Session {
         ));
         Ok((migrator, set, database, project))
     }
+}
+
+impl Session {
+    /// Rewrites the `dump = "…"` file after a change, when one is configured.
+    pub(crate) async fn rewrite_dump(&self, out: &Output) -> Result<(), Failure> {
+        let Some(path) = &self.dump else {
+            return Ok(());
+        };
+        let text = crate::dump::dump(&self.database, &self.pool, &self.table).await?;
+        write_dump(path, &text, out)
+    }
+}
+
+/// Writes a schema file, saying where and how big.
+pub(crate) fn write_dump(path: &std::path::Path, text: &str, out: &Output) -> Result<(), Failure> {
+    std::fs::write(path, text).map_err(|e| {
+        Failure::usage(format!(
+            "cannot write the schema file {}; check that its folder exists and is writable",
+            path.display()
+        ))
+        .caused_by(&e)
+    })?;
+    out.say(&format!("wrote {} ({} bytes)", path.display(), text.len()));
+    Ok(())
 }
 
 /// Parses a version given on the command line, in any spelling a folder uses (diesel's dashed

@@ -30,8 +30,13 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         Ok::<_, migrate_runtime::Error>((reverted, applied))
     }
     .await;
+    let dumped = match &result {
+        Ok((reverted, _)) if !reverted.reverted.is_empty() => session.rewrite_dump(out).await,
+        _ => Ok(()),
+    };
     session.pool.close().await;
     let (reverted, applied) = result?;
+    dumped?;
     if out.format == Format::Json {
         out.data(&crate::report::to_json(&serde_json::json!({
             "reverted": ran_json(&reverted.reverted),

@@ -116,8 +116,13 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         None => with_pool!(&session.pool, p => migrator.run(p).await),
     };
     progress.finish();
+    let dumped = match &result {
+        Ok(report) if !report.applied.is_empty() => session.rewrite_dump(out).await,
+        _ => Ok(()),
+    };
     session.pool.close().await;
     let report = result?;
+    dumped?;
     for w in &report.warnings {
         out.warn(w);
     }

@@ -316,3 +316,181 @@ fn wait_postgres() {
 fn wait_mysql() {
     wait_for_a_server_that_starts_late(Dialect::Mysql);
 }
+
+/// Loads a dump into the database at `url` with the dialect's own client; `None` (after saying
+/// so) when the client is not installed.
+fn restore_with_client(dialect: Dialect, url: &str, file: &std::path::Path) -> Option<()> {
+    let parsed = url::Url::parse(url).ok();
+    let (program, args): (&str, Vec<String>) = match dialect {
+        Dialect::Postgres => (
+            "psql",
+            vec![
+                "-q".into(),
+                "-X".into(),
+                "-v".into(),
+                "ON_ERROR_STOP=1".into(),
+                "-d".into(),
+                url.into(),
+                "-f".into(),
+                file.display().to_string(),
+            ],
+        ),
+        Dialect::Mysql => {
+            let u = parsed?;
+            (
+                "mariadb",
+                vec![
+                    format!("--host={}", u.host_str().unwrap_or("127.0.0.1")),
+                    format!("--port={}", u.port().unwrap_or(3306)),
+                    format!("--user={}", u.username()),
+                    u.path().trim_start_matches('/').to_owned(),
+                    "-e".into(),
+                    format!("source {}", file.display()),
+                ],
+            )
+        }
+        Dialect::Sqlite => {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .split('?')
+                .next()?
+                .to_owned();
+            ("sqlite3", vec![path, format!(".read {}", file.display())])
+        }
+    };
+    match Command::new(program).args(&args).output() {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "{program} could not load the dump: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(())
+        }
+        Err(_) => {
+            migrate_tests::skip(&format!("the {program} client is not installed"));
+            None
+        }
+    }
+}
+
+fn dump_is_stable_follows_changes_and_restores(dialect: Dialect) {
+    let Some((db, copy)) = block_on(async {
+        Some((
+            TestDb::create(dialect).await?,
+            TestDb::create(dialect).await?,
+        ))
+    }) else {
+        return;
+    };
+    let p = package(dialect);
+    let manifest = std::fs::read_to_string(p.path("Cargo.toml")).expect("read");
+    std::fs::write(
+        p.path("Cargo.toml"),
+        manifest.replacen(
+            "[package.metadata.migrate]\n",
+            "[package.metadata.migrate]\ndump = \"schema.sql\"\n",
+            1,
+        ),
+    )
+    .expect("write");
+    std::fs::write(
+        p.path("migrations/0002_it's.sql"),
+        "-- migrate:up\nCREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(20) DEFAULT 'a''b\\c');\n-- migrate:down\nDROP TABLE notes;\n",
+    )
+    .expect("write");
+    let env = [("DATABASE_URL", db.url.as_str())];
+    let run = expect(p.run(&["run"], &env), 0);
+    assert!(run.stdout.contains("wrote "), "{}", run.stdout);
+    let after_run = std::fs::read_to_string(p.path("schema.sql")).expect("schema.sql written");
+    assert_eq!(after_run.matches("INSERT INTO").count(), 2, "{after_run}");
+    // Two dumps of the same database are the same bytes.
+    expect(p.run(&["dump", "--output", "a.sql"], &env), 0);
+    expect(p.run(&["dump", "--output", "b.sql"], &env), 0);
+    let a = std::fs::read(p.path("a.sql")).expect("a.sql");
+    assert_eq!(a, std::fs::read(p.path("b.sql")).expect("b.sql"));
+    assert_eq!(a, after_run.as_bytes());
+    // A database made from the dump knows its migrations.
+    if restore_with_client(dialect, &copy.url, &p.path("a.sql")).is_some() {
+        let status = |url: &str| {
+            let run = expect(p.run(&["status", "-q", "--database-url", url], &[]), 0);
+            run.stdout
+        };
+        assert_eq!(status(&copy.url), status(&db.url));
+    }
+    // `down` rewrites the file: the reverted migration's row is gone.
+    expect(p.run(&["down"], &env), 0);
+    let after_down = std::fs::read_to_string(p.path("schema.sql")).expect("schema.sql");
+    assert_eq!(after_down.matches("INSERT INTO").count(), 1, "{after_down}");
+    assert!(
+        !after_down.contains("CREATE TABLE notes")
+            && !after_down.contains("CREATE TABLE `notes`")
+            && !after_down.contains("CREATE TABLE public.notes"),
+        "{after_down}"
+    );
+    block_on(async {
+        db.drop().await;
+        copy.drop().await;
+    });
+}
+
+each_dialect!(dump_is_stable_follows_changes_and_restores);
+
+/// The password of the URL is in no process's arguments while pg_dump runs, and in no output.
+#[test]
+fn dump_keeps_the_password_off_every_command_line() {
+    let Some(db) = block_on(TestDb::create(Dialect::Postgres)) else {
+        return;
+    };
+    // The local server trusts its users: the password is sent and ignored.
+    let secret = "dump-secret-pw-4711";
+    let mut url = url::Url::parse(&db.url).expect("a URL");
+    url.set_password(Some(secret)).expect("a password");
+    let p = package(Dialect::Postgres);
+    expect(p.run(&["run"], &[("DATABASE_URL", url.as_str())]), 0);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-migrate"))
+        .args(["migrate", "dump"])
+        .current_dir(&p.root)
+        .env("DATABASE_URL", url.as_str())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the dump");
+    // Every process's arguments, read over and over until the dump exits.
+    let started = Instant::now();
+    let mut scans = 0;
+    while child.try_wait().expect("the dump runs").is_none() {
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+                continue;
+            };
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            assert!(
+                !cmdline.contains(secret),
+                "a command line holds the password: {cmdline}"
+            );
+        }
+        scans += 1;
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the dump did not finish"
+        );
+    }
+    assert!(
+        scans > 0,
+        "the dump ended before the process list was read once"
+    );
+    let out = child.wait_with_output().expect("the dump's output");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{printed}");
+    assert!(
+        printed.contains("CREATE TABLE public.accounts"),
+        "{printed}"
+    );
+    assert!(!printed.contains(secret), "{printed}");
+    block_on(db.drop());
+}

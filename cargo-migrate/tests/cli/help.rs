@@ -21,6 +21,7 @@ fn help_of_every_command() {
         &["verify"],
         &["drift"],
         &["wait"],
+        &["dump"],
         &["database"],
         &["database", "create"],
         &["database", "drop"],
