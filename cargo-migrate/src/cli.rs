@@ -65,8 +65,8 @@ pub(crate) struct Global {
     /// `<NAME>_DATABASE_URL`
     #[arg(long, global = true, value_name = "NAME", env = "MIGRATE_ENV")]
     pub env: Option<String>,
-    /// Go ahead on a protected environment: `down`, `redo` and `database drop`/`reset` refuse
-    /// there without it, and `run` asks
+    /// Go ahead without asking: `restore` asks first, and on a protected environment `run`
+    /// asks and `down`, `redo` and `database drop`/`reset` refuse without it
     #[arg(long, global = true)]
     pub yes: bool,
     /// Wait for the database to accept connections, at most this long (`30s`, `2m`; `--wait`
@@ -116,6 +116,9 @@ pub(crate) struct Global {
     /// protected environment: set by `main`.
     #[arg(skip)]
     pub applies: bool,
+    /// Whether the command was asked to back up first (`--backup`): set by `main`.
+    #[arg(skip)]
+    pub backs_up: bool,
 }
 
 /// A duration as `500ms`, `30s`, `2m` or `1h`; a bare number is seconds.
@@ -219,6 +222,10 @@ pub(crate) enum Command {
     Verify(commands::verify::Args),
     /// Compare the database's schema with what its applied migrations make (exit 5 on drift)
     Drift(commands::drift::Args),
+    /// Back the database up with the server's own tool (SQLite: a consistent copy)
+    Backup(commands::backup::Args),
+    /// Replace the database's contents with a backup's (asks first)
+    Restore(commands::restore::Args),
     /// Write the schema as the server's dump tool prints it, then the history rows, as
     /// schema.sql (deterministic: two dumps of one database are the same bytes)
     Dump(commands::dump::Args),

@@ -251,6 +251,8 @@ pub(crate) struct Database {
     pub protected: bool,
     /// `--wait`: how long to wait for the server to accept a connection.
     pub wait: Option<std::time::Duration>,
+    /// The environment's `backup` folder, relative to the package root.
+    pub backup: Option<PathBuf>,
 }
 
 impl Database {
@@ -341,6 +343,10 @@ impl Database {
             url,
             dialect,
             source,
+            backup: environment
+                .as_ref()
+                .and_then(|e| project.config.environments.get(e))
+                .and_then(|e| e.backup.clone()),
             environment,
             protected,
             wait: global.wait,

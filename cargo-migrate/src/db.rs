@@ -210,6 +210,10 @@ pub(crate) async fn wait_if_asked(
 }
 
 /// The file of a SQLite URL.
+pub(crate) fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    sqlite_file(url)
+}
+
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
@@ -425,6 +429,7 @@ pub(crate) async fn memory_sqlite() -> Result<Pool, Failure> {
         environment: None,
         protected: false,
         wait: None,
+        backup: None,
     };
     Pool::connect(&memory).await
 }

@@ -104,7 +104,6 @@ fn postgres_command(db: &Database) -> Result<Command, Failure> {
         &["pg_dump"],
         "PostgreSQL's client tools (Debian: apt-get install postgresql-client)",
     )?;
-    let url = parse(db)?;
     let mut cmd = Command::new(&tool);
     cmd.args([
         "--format=plain",
@@ -116,21 +115,39 @@ fn postgres_command(db: &Database) -> Result<Command, Failure> {
     if restrict_key_supported(&tool) {
         cmd.arg("--restrict-key=cargomigrate");
     }
-    connection_env(&mut cmd, &url, "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD");
-    cmd.env("PGDATABASE", url.path().trim_start_matches('/'));
-    if let Some((_, mode)) = url.query_pairs().find(|(k, _)| k == "sslmode") {
-        cmd.env("PGSSLMODE", mode.as_ref());
-    }
+    postgres_env(&mut cmd, db)?;
     Ok(cmd)
 }
 
-/// `mariadb-dump` (or `mysqldump`), its password in `MYSQL_PWD`.
+/// The connection of a PostgreSQL tool, in its environment: `PGHOST`, `PGPORT`, `PGUSER`,
+/// `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`.
+pub(crate) fn postgres_env(cmd: &mut Command, db: &Database) -> Result<(), Failure> {
+    let url = url_of(db)?;
+    if let Some(h) = url.host_str() {
+        cmd.env("PGHOST", h);
+    }
+    if let Some(p) = url.port() {
+        cmd.env("PGPORT", p.to_string());
+    }
+    if !url.username().is_empty() {
+        cmd.env("PGUSER", decode(url.username()));
+    }
+    if let Some(p) = url.password() {
+        cmd.env("PGPASSWORD", decode(p));
+    }
+    cmd.env("PGDATABASE", decode(url.path().trim_start_matches('/')));
+    if let Some((_, mode)) = url.query_pairs().find(|(k, _)| k == "sslmode") {
+        cmd.env("PGSSLMODE", mode.as_ref());
+    }
+    Ok(())
+}
+
+/// `mariadb-dump` (or `mysqldump`) for the schema.
 fn mysql_command(db: &Database) -> Result<Command, Failure> {
     let tool = find_tool(
         &["mariadb-dump", "mysqldump"],
         "the MariaDB or MySQL client (Debian: apt-get install mariadb-client)",
     )?;
-    let url = parse(db)?;
     let mut cmd = Command::new(&tool);
     cmd.args([
         "--no-data",
@@ -141,6 +158,14 @@ fn mysql_command(db: &Database) -> Result<Command, Failure> {
         "--skip-add-drop-table",
         "--single-transaction",
     ]);
+    mysql_args(&mut cmd, db)?;
+    Ok(cmd)
+}
+
+/// The connection of a MySQL tool (`mariadb-dump`, `mariadb`): host, port and user as
+/// arguments, the password in `MYSQL_PWD`, the database last.
+pub(crate) fn mysql_args(cmd: &mut Command, db: &Database) -> Result<(), Failure> {
+    let url = url_of(db)?;
     if let Some(host) = url.host_str() {
         cmd.arg(format!("--host={host}"));
     }
@@ -153,30 +178,8 @@ fn mysql_command(db: &Database) -> Result<Command, Failure> {
     if let Some(password) = url.password() {
         cmd.env("MYSQL_PWD", decode(password));
     }
-    cmd.arg(url.path().trim_start_matches('/'));
-    Ok(cmd)
-}
-
-fn connection_env(
-    cmd: &mut Command,
-    url: &url::Url,
-    host: &str,
-    port: &str,
-    user: &str,
-    password: &str,
-) {
-    if let Some(h) = url.host_str() {
-        cmd.env(host, h);
-    }
-    if let Some(p) = url.port() {
-        cmd.env(port, p.to_string());
-    }
-    if !url.username().is_empty() {
-        cmd.env(user, decode(url.username()));
-    }
-    if let Some(p) = url.password() {
-        cmd.env(password, decode(p));
-    }
+    cmd.arg(decode(url.path().trim_start_matches('/')));
+    Ok(())
 }
 
 /// A URL's percent-encoded user or password, decoded.
@@ -204,7 +207,8 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn parse(db: &Database) -> Result<url::Url, Failure> {
+/// The database's URL, parsed.
+pub(crate) fn url_of(db: &Database) -> Result<url::Url, Failure> {
     url::Url::parse(&db.url).map_err(|e| {
         Failure::usage(format!(
             "the URL {} (from {}) cannot be read: {e}; check its spelling",
@@ -404,6 +408,7 @@ mod tests {
             environment: None,
             protected: false,
             wait: None,
+            backup: None,
         };
         let args = |cmd: &Command| -> String {
             cmd.get_args()

@@ -2,6 +2,7 @@
 //! 0 success · 1 database or migration failure · 2 usage or configuration · 3 validation ·
 //! 4 `status --exit-code` found something to do · 5 `verify`/`drift` found a difference.
 
+mod backup;
 mod cli;
 mod commands;
 mod context;
@@ -44,6 +45,12 @@ fn main() -> ExitCode {
         _ => None,
     };
     migrate.global.applies = matches!(&migrate.command, Command::Run(a) if !a.dry_run);
+    migrate.global.backs_up = match &migrate.command {
+        Command::Run(a) => a.backup.backup.is_some(),
+        Command::Down(a) => a.backup.backup.is_some(),
+        Command::Redo(a) => a.backup.backup.is_some(),
+        _ => false,
+    };
     let global = migrate.global;
     let out = Output::new(global.color, global.quiet, global.verbose, global.format);
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -72,6 +79,8 @@ fn main() -> ExitCode {
             Command::Verify(args) => commands::verify::exec(&global, &args, &out).await,
             Command::Wait(args) => commands::wait::exec(&global, &args, &out).await,
             Command::Dump(args) => commands::dump::exec(&global, &args, &out).await,
+            Command::Backup(args) => commands::backup::exec(&global, &args, &out).await,
+            Command::Restore(args) => commands::restore::exec(&global, &args, &out).await,
             Command::Drift(args) => commands::drift::exec(&global, &args, &out).await,
             Command::Database(cmd) => commands::database::exec(&global, &cmd, &out).await,
         }

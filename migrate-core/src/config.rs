@@ -92,6 +92,8 @@ pub struct Environment {
     /// Whether destructive commands need `--yes` there; `None`: the default (an environment
     /// named `production` is protected).
     pub protected: Option<bool>,
+    /// The folder `run`, `down` and `redo` back up into before every change there.
+    pub backup: Option<PathBuf>,
 }
 
 impl Environment {
@@ -278,7 +280,7 @@ pub enum ConfigErrorKind {
 }
 
 const TOP_KEYS: &str = "dir, dialect, dialects, layout, table, versioning, database-url, out-of-order, explain, dump, env and lint";
-const ENV_KEYS: &str = "database-url and protected";
+const ENV_KEYS: &str = "database-url, protected and backup";
 const LINT_KEYS: &str = "a rule id, tenant-column, global-tables and sqlite-functions";
 
 impl Config {
@@ -672,6 +674,9 @@ fn apply_environments(
             match key_name {
                 "database-url" => {
                     environment.database_url = Some(ctx.string(&full, value)?.to_owned());
+                }
+                "backup" => {
+                    environment.backup = Some(PathBuf::from(ctx.string(&full, value)?));
                 }
                 "protected" => match value.get_ref() {
                     DeValue::Boolean(b) => environment.protected = Some(*b),

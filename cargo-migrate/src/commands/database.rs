@@ -38,6 +38,10 @@ pub(crate) async fn exec(global: &Global, cmd: &Command, out: &Output) -> Result
                     dry_run: false,
                     allow_modified: false,
                     allow_missing: false,
+                    backup: crate::backup::BackupArgs {
+                        backup: None,
+                        keep: None,
+                    },
                 },
                 out,
             )

@@ -26,6 +26,8 @@ pub(crate) struct Args {
     /// Print what would be reverted and its SQL; change nothing
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub backup: crate::backup::BackupArgs,
 }
 
 pub(crate) fn target(args: &Args) -> Result<RevertTarget, Failure> {
@@ -70,6 +72,11 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         }
         return Ok(0);
     }
+    super::back_up_before(&session, &args.backup, out, async || {
+        let plan = with_pool!(&session.pool, p => m.revert_plan(p, target.clone()).await)?;
+        Ok(plan.first().map(|r| r.version.clone()))
+    })
+    .await?;
     // Only a progress bar needs the count up front.
     let planned = if out.wants_progress() {
         with_pool!(&session.pool, p => m.revert_plan(p, target.clone()).await)

@@ -99,6 +99,7 @@ pub(crate) fn scratch_database(
         environment: None,
         protected: false,
         wait: None,
+        backup: None,
     }))
 }
 

@@ -2,6 +2,7 @@
 //! code (0, or 4 for `status --exit-code`) or a [`Failure`].
 
 pub(crate) mod adopt;
+pub(crate) mod backup;
 pub(crate) mod baseline;
 pub(crate) mod check;
 pub(crate) mod database;
@@ -13,6 +14,7 @@ pub(crate) mod new;
 pub(crate) mod redo;
 pub(crate) mod repair;
 pub(crate) mod resolve;
+pub(crate) mod restore;
 pub(crate) mod run;
 pub(crate) mod status;
 pub(crate) mod verify;
@@ -39,6 +41,8 @@ pub(crate) struct Session {
     pub table: migrate_core::TableName,
     /// `dump = "schema.sql"`: the file rewritten after every change, absolute.
     pub dump: Option<std::path::PathBuf>,
+    /// The package root (or the current folder), for paths in the config.
+    pub root: std::path::PathBuf,
     /// The folder as read, for commands that look at its files.
     pub set: MigrationSet,
 }
@@ -61,6 +65,10 @@ impl Session {
             // would leave the file behind the database.
             crate::dump::check_tool(&database)?;
         }
+        if global.backs_up || (database.backup.is_some() && global.applies) {
+            // Before anything changes: a backup that cannot be taken stops the run first.
+            crate::backup::check_tools(&database)?;
+        }
         if database.protected && global.applies && !global.yes && !out.can_ask() {
             return Err(Failure::usage(format!(
                 "`{}` is a protected environment: `run` asks before it applies anything there, and there is no terminal to ask on; nothing was changed: pass --yes to apply",
@@ -79,6 +87,7 @@ impl Session {
             database,
             table: project.config.table.clone(),
             dump,
+            root: project.root.clone(),
             set,
         })
     }
@@ -121,6 +130,37 @@ impl Session {
         let text = crate::dump::dump(&self.database, &self.pool, &self.table).await?;
         write_dump(path, &text, out)
     }
+}
+
+/// Backs the database up before a change, when `--backup` (or the environment's `backup`)
+/// asks for it and `first` names a version about to change.
+pub(crate) async fn back_up_before(
+    session: &Session,
+    args: &crate::backup::BackupArgs,
+    out: &Output,
+    first: impl AsyncFnOnce() -> Result<Option<String>, migrate_runtime::Error>,
+) -> Result<(), Failure> {
+    let Some(dir) = crate::backup::folder(args, &session.database, &session.root) else {
+        return Ok(());
+    };
+    let Some(version) = first().await? else {
+        return Ok(());
+    };
+    let written = crate::backup::backup(
+        &session.database,
+        &session.pool,
+        &dir,
+        Some(&version),
+        args.keep,
+    )
+    .await?;
+    out.say(&format!(
+        "backed up {} to {} ({} bytes)",
+        session.database.shown(),
+        written.path.display(),
+        written.size
+    ));
+    Ok(())
 }
 
 /// Writes a schema file, saying where and how big.

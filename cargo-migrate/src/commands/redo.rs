@@ -13,11 +13,19 @@ pub(crate) struct Args {
     /// How many of the last migrations to redo
     #[arg(long, default_value_t = 1)]
     pub steps: usize,
+    #[command(flatten)]
+    pub backup: crate::backup::BackupArgs,
 }
 
 pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
     let session = Session::open(global, out).await?;
     let m = &session.migrator;
+    super::back_up_before(&session, &args.backup, out, async || {
+        let plan =
+            with_pool!(&session.pool, p => m.revert_plan(p, RevertTarget::Last(args.steps)).await)?;
+        Ok(plan.first().map(|r| r.version.clone()))
+    })
+    .await?;
     let result = async {
         let reverted =
             with_pool!(&session.pool, p => m.revert(p, RevertTarget::Last(args.steps)).await)?;

@@ -436,30 +436,29 @@ fn dump_is_stable_follows_changes_and_restores(dialect: Dialect) {
 
 each_dialect!(dump_is_stable_follows_changes_and_restores);
 
-/// The password of the URL is in no process's arguments while pg_dump runs, and in no output.
-#[test]
-fn dump_keeps_the_password_off_every_command_line() {
-    let Some(db) = block_on(TestDb::create(Dialect::Postgres)) else {
-        return;
-    };
-    // The local server trusts its users: the password is sent and ignored.
-    let secret = "dump-secret-pw-4711";
-    let mut url = url::Url::parse(&db.url).expect("a URL");
-    url.set_password(Some(secret)).expect("a password");
-    let p = package(Dialect::Postgres);
-    expect(p.run(&["run"], &[("DATABASE_URL", url.as_str())]), 0);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-migrate"))
-        .args(["migrate", "dump"])
+/// Runs `cargo migrate <args>` in the package and reads every process's arguments over and
+/// over until it exits: none may hold `secret`, and neither may anything it prints.
+fn run_watching(
+    p: &Package,
+    args: &[&str],
+    env: &[(&str, &str)],
+    secret: &str,
+) -> crate::support::Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-migrate"));
+    cmd.arg("migrate")
+        .args(args)
         .current_dir(&p.root)
-        .env("DATABASE_URL", url.as_str())
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the dump");
-    // Every process's arguments, read over and over until the dump exits.
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start cargo-migrate");
     let started = Instant::now();
     let mut scans = 0;
-    while child.try_wait().expect("the dump runs").is_none() {
+    while child.try_wait().expect("it runs").is_none() {
         for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
             let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
                 continue;
@@ -472,25 +471,194 @@ fn dump_keeps_the_password_off_every_command_line() {
         }
         scans += 1;
         assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the dump did not finish"
+            started.elapsed() < Duration::from_secs(60),
+            "{args:?} did not finish"
         );
     }
     assert!(
         scans > 0,
-        "the dump ended before the process list was read once"
+        "{args:?} ended before the process list was read once"
     );
-    let out = child.wait_with_output().expect("the dump's output");
-    let printed = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.status.code(), Some(0), "{printed}");
+    let out = child.wait_with_output().expect("its output");
+    let run = crate::support::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
     assert!(
-        printed.contains("CREATE TABLE public.accounts"),
-        "{printed}"
+        !run.all().contains(secret),
+        "the output holds the password: {}",
+        run.all()
     );
-    assert!(!printed.contains(secret), "{printed}");
+    run
+}
+
+/// A URL of `db` that carries a password: on MariaDB a user made for the test with it; on
+/// PostgreSQL the server here trusts its users, so the password is sent and ignored.
+fn url_with_password(db: &TestDb, secret: &str) -> Option<String> {
+    let mut url = url::Url::parse(&db.url).ok()?;
+    match db.dialect {
+        Dialect::Postgres => {
+            url.set_password(Some(secret)).ok()?;
+        }
+        Dialect::Mysql => {
+            let user = format!("bk_{}", db.name.chars().rev().take(12).collect::<String>());
+            let sql = format!(
+                "CREATE USER '{user}'@'%' IDENTIFIED BY '{secret}'; GRANT ALL ON `{}`.* TO '{user}'@'%';",
+                db.name
+            );
+            block_on(async {
+                use sqlx::Connection;
+                let mut conn = sqlx::MySqlConnection::connect(&db.url)
+                    .await
+                    .expect("connect");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await
+                    .expect("a user");
+            });
+            url.set_username(&user).ok()?;
+            url.set_password(Some(secret)).ok()?;
+        }
+        Dialect::Sqlite => {}
+    }
+    Some(url.to_string())
+}
+
+/// Every row of a table, in one text, to compare a table before and after.
+fn table_rows(url: &str, dialect: Dialect, table: &str, columns: &[&str]) -> String {
+    let sql = match dialect {
+        Dialect::Mysql => format!("CHECKSUM TABLE {table}"),
+        Dialect::Postgres => format!(
+            "SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {table} t"
+        ),
+        Dialect::Sqlite => {
+            let row: Vec<String> = columns.iter().map(|c| format!("quote({c})")).collect();
+            format!(
+                "SELECT group_concat(r, ',') FROM (SELECT {} AS r FROM {table} ORDER BY 1)",
+                row.join(" || '|' || ")
+            )
+        }
+    };
+    block_on(async {
+        use sqlx::{Connection, Row};
+        match dialect {
+            Dialect::Mysql => {
+                let mut c = sqlx::MySqlConnection::connect(url).await.expect("connect");
+                let row = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("checksum");
+                format!("{:?}", row.try_get::<Option<i64>, _>(1).ok())
+            }
+            Dialect::Postgres => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+                let row = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("checksum");
+                row.try_get::<String, _>(0).unwrap_or_default()
+            }
+            Dialect::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+                let row = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("rows");
+                row.try_get::<Option<String>, _>(0)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default()
+            }
+        }
+    })
+}
+
+fn restore_brings_back_what_a_failed_migration_changed(dialect: Dialect) {
+    let Some(db) = block_on(TestDb::create(dialect)) else {
+        return;
+    };
+    let secret = "bk-secret-pw-0815";
+    let Some(url) = url_with_password(&db, secret) else {
+        return;
+    };
+    let p = package(dialect);
+    std::fs::write(
+        p.path("migrations/0001_accounts.sql"),
+        "-- migrate:up\nCREATE TABLE accounts (id INT PRIMARY KEY, name VARCHAR(20));\nINSERT INTO accounts VALUES (1, 'ann'), (2, 'bob');\n-- migrate:down\nDROP TABLE accounts;\n",
+    )
+    .expect("write");
+    // Outside a transaction, as MariaDB runs DDL anyway: the first two statements stay.
+    std::fs::write(
+        p.path("migrations/0002_half.sql"),
+        "-- migrate:up transaction:false\nCREATE TABLE extra (id INT);\nALTER TABLE accounts ADD COLUMN note VARCHAR(10);\nINSERT INTO nowhere VALUES (1);\n-- migrate:down\nDROP TABLE extra;\n",
+    )
+    .expect("write");
+    let env = [("DATABASE_URL", url.as_str())];
+    expect(p.run(&["run", "--to", "1"], &env), 0);
+    let schema = || expect(p.run(&["dump", "-q"], &env), 0).stdout;
+    let rows = || {
+        (
+            table_rows(&url, dialect, "accounts", &["id", "name"]),
+            table_rows(
+                &url,
+                dialect,
+                "_migrations",
+                &["version", "checksum", "status", "applied_at"],
+            ),
+        )
+    };
+    let before = (schema(), rows());
+
+    let failed = run_watching(&p, &["run", "--backup=backups"], &env, secret);
+    assert_eq!(failed.code, 1, "{}", failed.all());
+    let printed = failed.all();
+    let path = printed
+        .split("cargo migrate restore '")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("the restore command is printed: {printed}"))
+        .to_owned();
+    assert!(path.contains("-before-2."), "{path}");
+    assert!(printed.contains(&format!("to {path} (")), "{printed}");
+    assert_ne!(
+        schema(),
+        before.0,
+        "the failed migration left something behind"
+    );
+
+    let restored = run_watching(&p, &["restore", &path, "--yes"], &env, secret);
+    assert_eq!(restored.code, 0, "{}", restored.all());
+    let after = (schema(), rows());
+    assert_eq!(after, before);
+    assert_eq!(
+        status(&p, &url),
+        4,
+        "migration 2 is pending again, not dirty"
+    );
+    // Without a terminal and without --yes, restore refuses.
+    let refused = expect(p.run(&["restore", &path], &env), 2);
+    assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
+    block_on(db.drop());
+}
+
+each_dialect!(restore_brings_back_what_a_failed_migration_changed);
+
+#[test]
+fn dump_keeps_the_password_off_every_command_line() {
+    let Some(db) = block_on(TestDb::create(Dialect::Postgres)) else {
+        return;
+    };
+    let secret = "dump-secret-pw-4711";
+    let url = url_with_password(&db, secret).expect("a URL");
+    let p = package(Dialect::Postgres);
+    expect(p.run(&["run"], &[("DATABASE_URL", url.as_str())]), 0);
+    let run = run_watching(&p, &["dump"], &[("DATABASE_URL", url.as_str())], secret);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("CREATE TABLE public.accounts"),
+        "{}",
+        run.stdout
+    );
     block_on(db.drop());
 }

@@ -22,6 +22,8 @@ fn help_of_every_command() {
         &["drift"],
         &["wait"],
         &["dump"],
+        &["backup"],
+        &["restore"],
         &["database"],
         &["database", "create"],
         &["database", "drop"],
