@@ -27,14 +27,8 @@ use crate::failure::Failure;
 pub(crate) struct BackupArgs {
     /// Back the database up before changing it, into DIR (default: `backup` of the
     /// environment's config, else `backups`)
-    #[arg(
-        long,
-        value_name = "DIR",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = ""
-    )]
-    pub backup: Option<PathBuf>,
+    #[arg(long, value_name = "DIR", num_args = 0..=1, require_equals = true)]
+    pub backup: Option<Option<PathBuf>>,
     /// Keep only the newest N backups of this database in the folder
     #[arg(long, value_name = "N")]
     pub keep: Option<usize>,
@@ -55,10 +49,8 @@ const MYSQL_TOOLS: &str = "the MariaDB or MySQL client (Debian: apt-get install 
 pub(crate) fn folder(args: &BackupArgs, db: &Database, root: &Path) -> Option<PathBuf> {
     let configured = db.backup.as_ref().map(|d| root.join(d));
     match &args.backup {
-        Some(dir) if dir.as_os_str().is_empty() => {
-            Some(configured.unwrap_or_else(|| root.join("backups")))
-        }
-        Some(dir) => Some(dir.clone()),
+        Some(None) => Some(configured.unwrap_or_else(|| root.join("backups"))),
+        Some(Some(dir)) => Some(dir.clone()),
         None => configured,
     }
 }

@@ -662,3 +662,121 @@ fn dump_keeps_the_password_off_every_command_line() {
     );
     block_on(db.drop());
 }
+
+/// The code block that follows `marker` in the README.
+fn readme_block(marker: &str) -> String {
+    let readme = include_str!("../../../README.md");
+    let after = readme
+        .split(marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("the README has {marker}"));
+    let body = after
+        .split("```")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a code block follows {marker}"));
+    // Without the fence's language word.
+    body.split_once('\n')
+        .map_or("", |(_, rest)| rest)
+        .to_owned()
+}
+
+/// The README's runbook, its config and its steps as they are written there, on two databases
+/// standing for staging and production.
+#[test]
+fn the_readme_runbook_runs_as_written() {
+    let Some((staging, production)) = block_on(async {
+        Some((
+            TestDb::create(Dialect::Postgres).await?,
+            TestDb::create(Dialect::Postgres).await?,
+        ))
+    }) else {
+        return;
+    };
+    let config = readme_block("<!-- runbook: config -->");
+    let steps = readme_block("<!-- runbook: steps -->");
+    let p = Package::new("runbook", &format!("\n{config}"));
+    std::fs::create_dir_all(p.path("migrations")).expect("mkdir");
+    for (name, text) in [
+        (
+            "20240101000000_accounts.sql",
+            "-- migrate:up\nCREATE TABLE accounts (id INT PRIMARY KEY, email TEXT NOT NULL);\n-- migrate:down\nDROP TABLE accounts;\n",
+        ),
+        (
+            "20240102000000_accounts_email.sql",
+            "-- migrate:up\nCREATE UNIQUE INDEX accounts_email ON accounts (email);\n-- migrate:down\nDROP INDEX accounts_email;\n",
+        ),
+    ] {
+        std::fs::write(p.path(&format!("migrations/{name}")), text).expect("write");
+    }
+    let env = [
+        ("STAGING_URL", staging.url.as_str()),
+        ("PRODUCTION_URL", production.url.as_str()),
+    ];
+    let mut ran = 0;
+    for line in steps.lines() {
+        let command = line.split(" #").next().unwrap_or_default().trim();
+        let Some(args) = command.strip_prefix("cargo migrate ") else {
+            continue;
+        };
+        let args: Vec<&str> = args.split_whitespace().collect();
+        expect(p.run(&args, &env), 0);
+        ran += 1;
+    }
+    assert_eq!(ran, 7, "every step ran:\n{steps}");
+    assert_eq!(status(&p, &staging.url), 0);
+    assert_eq!(status(&p, &production.url), 0);
+    let files = |dir: &str| {
+        std::fs::read_dir(p.path(dir))
+            .map(|d| d.flatten().count())
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        files("backups"),
+        2,
+        "staging backed up (its folder holds production's too)"
+    );
+    assert_eq!(
+        files("backups/production"),
+        1,
+        "production backed up on its own"
+    );
+    let schema = std::fs::read_to_string(p.path("schema.sql")).expect("schema.sql written");
+    assert!(schema.contains("accounts_email"), "{schema}");
+    block_on(async {
+        staging.drop().await;
+        production.drop().await;
+    });
+}
+
+/// (SQLite backs up in process: there is no tool to miss.)
+fn a_missing_backup_tool_stops_the_run_before_it_changes_anything(dialect: Dialect) {
+    let Some(db) = block_on(TestDb::create(dialect)) else {
+        return;
+    };
+    let p = package(dialect);
+    let empty = p.path("no-tools");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    let env = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("PATH", empty.to_str().expect("a path")),
+    ];
+    let run = expect(p.run(&["run", "--backup"], &env), 2);
+    let package = match dialect {
+        Dialect::Postgres => "postgresql-client",
+        _ => "mariadb-client",
+    };
+    assert!(run.stderr.contains(package), "{}", run.stderr);
+    assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    assert_eq!(status(&p, &db.url), 4, "nothing was applied");
+    block_on(db.drop());
+}
+
+#[test]
+fn a_missing_pg_dump_stops_the_run() {
+    a_missing_backup_tool_stops_the_run_before_it_changes_anything(Dialect::Postgres);
+}
+
+#[test]
+fn a_missing_mariadb_dump_stops_the_run() {
+    a_missing_backup_tool_stops_the_run_before_it_changes_anything(Dialect::Mysql);
+}
