@@ -371,7 +371,7 @@ fn environment_url(
     let protected = declared.is_some_and(|e| e.is_protected(name));
     let fallback = format!("{}_DATABASE_URL", name.to_uppercase().replace('-', "_"));
     if let Some(configured) = declared.and_then(|e| e.database_url.as_deref()) {
-        let section = format!("[package.metadata.migrate.env.{name}] database-url");
+        let section = format!("`env.{name}.database-url` in the config");
         return match configured.strip_prefix("env:") {
             Some(var) => match variable(var) {
                 Some(url) => Ok((url, format!("--env {name}: {var}"), protected)),

@@ -780,3 +780,83 @@ fn a_missing_pg_dump_stops_the_run() {
 fn a_missing_mariadb_dump_stops_the_run() {
     a_missing_backup_tool_stops_the_run_before_it_changes_anything(Dialect::Mysql);
 }
+
+/// SQLite has no server: `wait` waits for the file to be there, and never creates it.
+#[test]
+fn wait_sqlite_waits_for_the_file() {
+    let p = package(Dialect::Sqlite);
+    let file = p.path("late.db");
+    let url = format!("sqlite://{}", file.display());
+    let missing = expect(
+        p.run(&["wait", "--timeout", "1s", "--database-url", &url], &[]),
+        1,
+    );
+    assert!(
+        missing
+            .stderr
+            .contains("did not accept a connection within 1 s"),
+        "{}",
+        missing.stderr
+    );
+    assert!(!file.exists(), "wait created the file");
+    let child = Command::new(env!("CARGO_BIN_EXE_cargo-migrate"))
+        .args([
+            "migrate",
+            "wait",
+            "--timeout",
+            "20s",
+            "--database-url",
+            &url,
+        ])
+        .current_dir(&p.root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cargo-migrate wait");
+    std::thread::sleep(Duration::from_secs(1));
+    expect(p.run(&["run", "--database-url", &url], &[]), 0);
+    let out = child.wait_with_output().expect("wait finishes");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Without a package, `migrate.toml` declares environments the same way.
+#[test]
+fn migrate_toml_declares_environments_too() {
+    let dir = std::env::temp_dir().join(migrate_tests::unique("cli-env-toml"));
+    std::fs::create_dir_all(dir.join("db/migrations")).expect("mkdir");
+    std::fs::write(
+        dir.join("db/migrations/0001_a.sql"),
+        "CREATE TABLE a (id INTEGER);\n",
+    )
+    .expect("write");
+    let staging = dir.join("staging.db");
+    std::fs::write(
+        dir.join("db/migrate.toml"),
+        format!(
+            "dialect = \"sqlite\"\n[env.staging]\ndatabase-url = \"sqlite://{}\"\n",
+            staging.display()
+        ),
+    )
+    .expect("write");
+    let run = expect(
+        crate::support::run_in(
+            &dir,
+            &["--dir", "db/migrations", "run", "--env", "staging"],
+            &[],
+        ),
+        0,
+    );
+    assert!(
+        run.stdout
+            .contains("(from --env staging: `env.staging.database-url` in the config)"),
+        "{}",
+        run.stdout
+    );
+    assert!(staging.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
