@@ -525,6 +525,28 @@ fn url_with_password(db: &TestDb, secret: &str) -> Option<String> {
     Some(url.to_string())
 }
 
+/// Drops the MariaDB user `url_with_password` made.
+fn drop_user(db: &TestDb, url: &str) {
+    if db.dialect != Dialect::Mysql {
+        return;
+    }
+    let user = url::Url::parse(url)
+        .map(|u| u.username().to_owned())
+        .unwrap_or_default();
+    block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::MySqlConnection::connect(&db.url)
+            .await
+            .expect("connect");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP USER IF EXISTS '{user}'@'%'"
+        )))
+        .execute(&mut conn)
+        .await
+        .expect("the user is dropped");
+    });
+}
+
 /// Every row of a table, in one text, to compare a table before and after.
 fn table_rows(url: &str, dialect: Dialect, table: &str, columns: &[&str]) -> String {
     let sql = match dialect {
@@ -639,6 +661,7 @@ fn restore_brings_back_what_a_failed_migration_changed(dialect: Dialect) {
     // Without a terminal and without --yes, restore refuses.
     let refused = expect(p.run(&["restore", &path], &env), 2);
     assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
+    drop_user(&db, &url);
     block_on(db.drop());
 }
 
