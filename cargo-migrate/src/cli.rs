@@ -81,6 +81,23 @@ pub(crate) struct Global {
         value_parser = parse_duration
     )]
     pub wait: Option<std::time::Duration>,
+    /// Fan `run`, `status` or `down` out over every PostgreSQL schema whose name matches
+    /// (`tenant_*`), each with its own history table and lock
+    #[arg(long, global = true, value_name = "PATTERN")]
+    pub schemas: Option<String>,
+    /// Fan `run`, `status` or `down` out over the databases of a file: one URL (or `env:VAR`)
+    /// per line
+    #[arg(long, global = true, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+    /// With --schemas or --targets: how many targets at a time
+    #[arg(short, long, global = true, value_name = "N", default_value_t = 4)]
+    pub jobs: usize,
+    /// With --schemas or --targets: start no new target once one failed
+    #[arg(long, global = true)]
+    pub fail_fast: bool,
+    /// With --schemas or --targets: the first N targets alone first; stop if any fails
+    #[arg(long, global = true, value_name = "N")]
+    pub canary: Option<usize>,
     /// The history table, `name` or `schema.name`
     #[arg(long, global = true, value_name = "NAME")]
     pub table: Option<String>,

@@ -9,6 +9,7 @@ mod context;
 mod db;
 mod dump;
 mod failure;
+mod fleet;
 mod output;
 mod report;
 
@@ -64,6 +65,31 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
+        if fleet::asked(&global) {
+            return match migrate.command {
+                Command::Run(args) => {
+                    let to = args.to.as_deref().map(commands::version).transpose();
+                    match to {
+                        Ok(to) => fleet::exec(&global, fleet::Action::Run { to }, &out).await,
+                        Err(e) => Err(e),
+                    }
+                }
+                Command::Status(args) => {
+                    let action = fleet::Action::Status {
+                        exit_code: args.exit_code,
+                    };
+                    fleet::exec(&global, action, &out).await
+                }
+                Command::Down(args) => match commands::down::target(&args) {
+                    Ok(target) => fleet::exec(&global, fleet::Action::Down { target }, &out).await,
+                    Err(e) => Err(e),
+                },
+                Command::Check(args) => commands::check::exec(&global, &args, &out),
+                _ => Err(failure::Failure::usage(
+                    "--schemas and --targets fan out `run`, `status` and `down`; run this command on one database",
+                )),
+            };
+        }
         match migrate.command {
             Command::Init(args) => commands::init::exec(&global, &args, &out),
             Command::New(args) => commands::new::exec(&global, &args, &out),

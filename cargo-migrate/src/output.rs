@@ -97,6 +97,11 @@ impl Output {
         }
     }
 
+    /// An output that prints only data and errors, for work done on the side.
+    pub(crate) fn silent() -> Output {
+        Output::new(ColorChoice::Never, true, false, Format::Human)
+    }
+
     /// Whether human progress output is wanted.
     pub(crate) fn human(&self) -> bool {
         self.format == Format::Human

@@ -6,6 +6,7 @@ mod adopt;
 mod cases;
 mod codes;
 mod deploy;
+mod fleet;
 mod help;
 mod init;
 mod layouts;
