@@ -9,7 +9,9 @@
 #   - `cargo migrate check` on crates.io's 285 real migrations;
 #   - 32 processes running `run` at once on 200 migrations (the fault harness's stampede);
 #   - `verify` of crates.io's 285 migrations against one apply of them, and one schema snapshot
-#     of the migrated database (bench/verify.sh).
+#     of the migrated database (bench/verify.sh);
+#   - `run --schemas` over 1,000 PostgreSQL schemas × 20 migrations, 8 at a time, against
+#     `psql -1` per schema and a shell loop of `cargo migrate run` (bench/fleet.sh).
 #
 #   bash bench/run.sh                 (RUNS=3 MIGRATIONS=1000 by default)
 #
@@ -74,6 +76,9 @@ CHECK_CLI=$(printf '%s\n' "${samples[@]}" | sort -n | awk '{a[NR]=$1} END {print
 say "verify of crates.io's migrations"
 bash bench/verify.sh "$RUNS" | tee "$LOG/verify"
 
+say "fan-out over 1,000 schemas"
+bash bench/fleet.sh "${FLEET_SCHEMAS:-1000}" 20 8 1 | tee "$LOG/fleet"
+
 say "32 processes at once"
 rm -f target/tmp/reliability/stampede.md
 cargo build -q -p cargo-migrate
@@ -100,6 +105,8 @@ vms() { awk -v w="$1" '$1 == "verify" && $2 == w {print $3}' "$LOG/verify"; }
 vratio() { awk -v a="$(vms "$1")" -v b="$(vms "$2")" 'BEGIN { if (a && b) printf "%.2f", a / b }'; }
 SNAPSHOT_MS=$(sed -n 's/^snapshot .* median \([0-9.]*\) ms.*/\1/p' "$LOG/verify")
 SNAPSHOT_OBJECTS=$(sed -n 's/^snapshot \([0-9]*\) objects.*/\1/p' "$LOG/verify")
+fleet_ms() { awk -v w="$1" '$1 == "fleet" && $2 == w {print $3}' "$LOG/fleet"; }
+fleet_ratio() { awk -v w="$1" '$1 == "fleet" && $2 == w {print $5}' "$LOG/fleet" | tr -d '×'; }
 
 {
     echo "# Benchmarks"
@@ -143,6 +150,9 @@ SNAPSHOT_OBJECTS=$(sed -n 's/^snapshot \([0-9]*\) objects.*/\1/p' "$LOG/verify")
     echo "| the same, ratio to a \`run\` that creates its database ($(vms run-new) ms), as \`verify\` creates its scratch database | $(cell "$(vratio verify run-new)") | — | — | — | |"
     echo "| the same with \`--full-snapshots\` ($(vms verify-full) ms: every snapshot read in full, not only what each step changed), ratio to the \`run\` into an empty database | $(cell "$(vratio verify-full run-empty)") | — | — | — | |"
     echo "| one schema snapshot of the migrated database ($SNAPSHOT_OBJECTS objects), a new connection each time | ${SNAPSHOT_MS} ms | — | — | < 1 s | $(verdict "$SNAPSHOT_MS" "<=" 1000) |"
+    o=$(fleet_ratio ours)
+    echo "| \`run --schemas 'tenant_*' -j 8\` over ${FLEET_SCHEMAS:-1000} PostgreSQL schemas × 20 migrations ($(fleet_ms ours) ms), ratio to \`psql -1\` per schema 8 at a time ($(fleet_ms raw) ms): cargo-migrate commits each migration with its history row, the client once per schema | $(cell "$o") | — | — | ≤ 1.10× | $(verdict "$o" "<=" 1.10) |"
+    echo "| the same by a shell loop of single \`cargo migrate run\` processes, 8 at a time, search_path and \`--table\` per schema ($(fleet_ms loop) ms), ratio to the client | $(cell "$(fleet_ratio loop)") | — | — | ours faster | $(awk -v a="$(fleet_ms ours)" -v b="$(fleet_ms loop)" 'BEGIN { print (a + 0 < b + 0) ? "met" : "**missed**" }') |"
     echo
     echo "## Processes running \`run\` at once"
     echo
@@ -158,7 +168,7 @@ SNAPSHOT_OBJECTS=$(sed -n 's/^snapshot \([0-9]*\) objects.*/\1/p' "$LOG/verify")
     echo "## Raw output"
     echo
     echo '```text'
-    cat "$LOG/apply" "$LOG/noop" "$LOG/build" "$LOG/check" "$LOG/verify"
+    cat "$LOG/apply" "$LOG/noop" "$LOG/build" "$LOG/check" "$LOG/verify" "$LOG/fleet"
     echo "cargo migrate check (whole process), median of 11: ${CHECK_CLI} ms"
     echo '```'
 } > "$OUT"
