@@ -356,6 +356,15 @@ impl Database {
     pub(crate) fn shown(&self) -> String {
         mask_url(&self.url)
     }
+
+    /// Says which database a command uses and where its URL came from.
+    pub(crate) fn announce(&self, out: &crate::output::Output) {
+        out.say(&format!(
+            "database: {} (from {})",
+            self.shown(),
+            self.source
+        ));
+    }
 }
 
 /// The URL of the environment `name`, where it came from, and whether the environment is

@@ -19,11 +19,7 @@ pub(crate) enum Command {
 pub(crate) async fn exec(global: &Global, cmd: &Command, out: &Output) -> Result<u8, Failure> {
     let project = Project::resolve(global)?;
     let database = Database::resolve(global, &project)?;
-    out.say(&format!(
-        "database: {} (from {})",
-        database.shown(),
-        database.source
-    ));
+    database.announce(out);
     db::wait_if_asked(&database, out, true).await?;
     match cmd {
         Command::Create => create(&database, out).await,

@@ -112,11 +112,7 @@ impl Session {
             project.config.table
         ));
         let migrator = Migrator::from_set(&set, &project.config, &project.root);
-        out.say(&format!(
-            "database: {} (from {})",
-            database.shown(),
-            database.source
-        ));
+        database.announce(out);
         Ok((migrator, set, database, project))
     }
 }

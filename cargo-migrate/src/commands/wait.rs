@@ -19,11 +19,7 @@ pub(crate) struct Args {
 pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
     let project = Project::resolve(global)?;
     let database = Database::resolve(global, &project)?;
-    out.say(&format!(
-        "database: {} (from {})",
-        database.shown(),
-        database.source
-    ));
+    database.announce(out);
     let waited = db::wait_for(&database, out, args.timeout, false).await?;
     out.say(&format!(
         "ready: {} accepts connections (after {} ms)",

@@ -9,15 +9,7 @@ use std::time::{Duration, Instant};
 use migrate_core::Dialect;
 use migrate_tests::TestDb;
 
-use crate::support::{Package, expect};
-
-fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(future)
-}
+use crate::support::{Package, block_on, expect};
 
 fn package(dialect: Dialect) -> Package {
     let p = Package::new(
@@ -35,6 +27,23 @@ fn package(dialect: Dialect) -> Package {
     p
 }
 
+/// Two new databases of a dialect; `None` when its server's URL is unset.
+fn two_databases(dialect: Dialect) -> Option<(TestDb, TestDb)> {
+    block_on(async {
+        Some((
+            TestDb::create(dialect).await?,
+            TestDb::create(dialect).await?,
+        ))
+    })
+}
+
+fn drop_both(a: TestDb, b: TestDb) {
+    block_on(async {
+        a.drop().await;
+        b.drop().await;
+    });
+}
+
 /// `status --exit-code` of one database: 0 applied, 4 pending.
 fn status(p: &Package, url: &str) -> i32 {
     p.run(&["status", "--exit-code", "--database-url", url], &[])
@@ -42,12 +51,7 @@ fn status(p: &Package, url: &str) -> i32 {
 }
 
 fn staging_applies_there_and_not_to_database_url(dialect: Dialect) {
-    let Some((staging, other)) = block_on(async {
-        Some((
-            TestDb::create(dialect).await?,
-            TestDb::create(dialect).await?,
-        ))
-    }) else {
+    let Some((staging, other)) = two_databases(dialect) else {
         return;
     };
     let p = package(dialect);
@@ -89,10 +93,7 @@ fn staging_applies_there_and_not_to_database_url(dialect: Dialect) {
         "{}",
         by_variable.all()
     );
-    block_on(async {
-        staging.drop().await;
-        other.drop().await;
-    });
+    drop_both(staging, other);
 }
 
 fn protected_environment_refuses_without_yes(dialect: Dialect) {
@@ -375,12 +376,7 @@ fn restore_with_client(dialect: Dialect, url: &str, file: &std::path::Path) -> O
 }
 
 fn dump_is_stable_follows_changes_and_restores(dialect: Dialect) {
-    let Some((db, copy)) = block_on(async {
-        Some((
-            TestDb::create(dialect).await?,
-            TestDb::create(dialect).await?,
-        ))
-    }) else {
+    let Some((db, copy)) = two_databases(dialect) else {
         return;
     };
     let p = package(dialect);
@@ -428,10 +424,7 @@ fn dump_is_stable_follows_changes_and_restores(dialect: Dialect) {
             && !after_down.contains("CREATE TABLE public.notes"),
         "{after_down}"
     );
-    block_on(async {
-        db.drop().await;
-        copy.drop().await;
-    });
+    drop_both(db, copy);
 }
 
 each_dialect!(dump_is_stable_follows_changes_and_restores);
@@ -707,12 +700,7 @@ fn readme_block(marker: &str) -> String {
 /// standing for staging and production.
 #[test]
 fn the_readme_runbook_runs_as_written() {
-    let Some((staging, production)) = block_on(async {
-        Some((
-            TestDb::create(Dialect::Postgres).await?,
-            TestDb::create(Dialect::Postgres).await?,
-        ))
-    }) else {
+    let Some((staging, production)) = two_databases(Dialect::Postgres) else {
         return;
     };
     let config = readme_block("<!-- runbook: config -->");
@@ -765,10 +753,7 @@ fn the_readme_runbook_runs_as_written() {
     );
     let schema = std::fs::read_to_string(p.path("schema.sql")).expect("schema.sql written");
     assert!(schema.contains("accounts_email"), "{schema}");
-    block_on(async {
-        staging.drop().await;
-        production.drop().await;
-    });
+    drop_both(staging, production);
 }
 
 /// (SQLite backs up in process: there is no tool to miss.)

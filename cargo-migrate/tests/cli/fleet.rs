@@ -5,15 +5,7 @@
 use migrate_core::Dialect;
 use migrate_tests::TestDb;
 
-use crate::support::{Package, Run, expect};
-
-fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(future)
-}
+use crate::support::{Package, Run, block_on, expect};
 
 /// A package whose 20 migrations each create a table `tNN`.
 fn package(count: usize) -> Package {

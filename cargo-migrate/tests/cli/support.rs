@@ -82,3 +82,12 @@ pub(crate) fn expect(run: Run, code: i32) -> Run {
     );
     run
 }
+
+/// Runs a future to its end on a runtime of its own (the tests are synchronous).
+pub(crate) fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(future)
+}
