@@ -104,6 +104,12 @@ pub enum Error {
     )]
     Irreversible { version: String, name: String },
 
+    /// The server is a read-only standby: migrations run on the primary.
+    #[error(
+        "the server is a read-only standby (pg_is_in_recovery() is true), so nothing was applied and no lock was taken; migrations run on the primary: point the URL at it, or let replicas that start the same binary skip (`Migrator::skip_if_read_only`, `run --skip-if-read-only`)"
+    )]
+    ReadOnly,
+
     /// A setup statement of a queries file (`verify --explain`) failed.
     #[error(
         "the setup statement at {path}:{line} failed on the migrated schema: {message}; fix the statement (it runs before the queries, to create sample rows)"

@@ -40,6 +40,9 @@ pub struct Report {
     pub recorded: Vec<String>,
     /// Things worth a look that did not stop the run (out-of-order migrations).
     pub warnings: Vec<String>,
+    /// The server was a read-only standby and [`Migrator::skip_if_read_only`] let the run end
+    /// there: nothing was applied.
+    pub skipped_read_only: bool,
 }
 
 /// What [`Migrator::plan`] would do.
@@ -75,6 +78,7 @@ pub struct Migrator {
     allow_modified: bool,
     pub(crate) lock_timeout: Duration,
     hooks: Option<Arc<dyn Hooks>>,
+    skip_if_read_only: bool,
 }
 
 impl fmt::Debug for Migrator {
@@ -113,6 +117,7 @@ impl Migrator {
             allow_modified: false,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             hooks: None,
+            skip_if_read_only: false,
         }
     }
 
@@ -152,6 +157,7 @@ impl Migrator {
             allow_modified: false,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             hooks: None,
+            skip_if_read_only: false,
         }
     }
 
@@ -212,6 +218,13 @@ impl Migrator {
     }
 
     /// Calls `hooks` before and after each migration.
+    /// On a read-only standby, end `run` with nothing applied instead of failing with
+    /// [`Error::ReadOnly`]: for replicas that start the same binary as the primary.
+    pub fn skip_if_read_only(mut self, skip: bool) -> Migrator {
+        self.skip_if_read_only = skip;
+        self
+    }
+
     pub fn with_hooks(mut self, hooks: impl Hooks + 'static) -> Migrator {
         self.hooks = Some(Arc::new(hooks));
         self
@@ -405,6 +418,17 @@ impl Migrator {
                     });
                 }
             }
+            // Something to apply: a standby accepts the lock and fails at the first write, so
+            // it is asked first, before the lock.
+            if DB::read_only(&mut conn).await? {
+                if self.skip_if_read_only {
+                    return Ok(Report {
+                        skipped_read_only: true,
+                        ..Report::default()
+                    });
+                }
+                return Err(Error::ReadOnly);
+            }
             self.locked(&mut conn, &table, async |conn, table| {
                 DB::prepare(conn, table).await?;
                 // Re-read under the lock: another process may have applied some already.
@@ -574,6 +598,9 @@ impl Migrator {
     ) -> Result<Report, Error> {
         let table = self.table()?;
         let mut conn = acquire(pool).await?;
+        if DB::read_only(&mut conn).await? {
+            return Err(Error::ReadOnly);
+        }
         self.locked(&mut conn, &table, async |conn, table| {
             let Some(rows) = DB::read_history(conn, table).await? else {
                 return Ok(Report::default());

@@ -34,6 +34,7 @@ pub(crate) async fn exec(global: &Global, cmd: &Command, out: &Output) -> Result
                     dry_run: false,
                     allow_modified: false,
                     allow_missing: false,
+                    skip_if_read_only: false,
                     backup: crate::backup::BackupArgs {
                         backup: None,
                         keep: None,

@@ -25,6 +25,10 @@ pub(crate) struct Args {
     /// Run even if an applied migration's file is gone
     #[arg(long)]
     pub allow_missing: bool,
+    /// On a read-only standby, apply nothing and exit 0 (for replicas that start the same
+    /// deploy step as the primary)
+    #[arg(long)]
+    pub skip_if_read_only: bool,
     #[command(flatten)]
     pub backup: crate::backup::BackupArgs,
 }
@@ -36,7 +40,8 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         .migrator
         .clone()
         .allow_modified(args.allow_modified)
-        .allow_missing(args.allow_missing);
+        .allow_missing(args.allow_missing)
+        .skip_if_read_only(args.skip_if_read_only);
     if args.dry_run {
         let plan = with_pool!(&session.pool, p => migrator.plan(p).await)?;
         let pending: Vec<_> = plan
@@ -160,6 +165,8 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     }
     if out.format == Format::Json {
         out.data(&to_json(&json!({ "applied": ran_json(&report.applied) })));
+    } else if report.skipped_read_only {
+        out.say("the server is a read-only standby, so nothing was applied (--skip-if-read-only)");
     } else if report.applied.is_empty() {
         out.say("nothing to apply: the database is up to date");
     } else {

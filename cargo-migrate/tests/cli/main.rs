@@ -15,4 +15,5 @@ mod newcomer;
 mod repair;
 mod sarif;
 mod sqlite;
+mod standby;
 mod terminal;

@@ -156,6 +156,14 @@ pub trait Backend: Database + Sized {
     fn catalog(conn: &mut Self::Connection)
     -> impl Future<Output = Result<TextRows, Error>> + Send;
 
+    /// Whether the server accepts no writes: a PostgreSQL hot standby (`pg_is_in_recovery()`).
+    /// Asked once, before the lock. `Ok(false)` by default.
+    #[doc(hidden)]
+    fn read_only(conn: &mut Self::Connection) -> impl Future<Output = Result<bool, Error>> + Send {
+        let _ = conn;
+        async { Ok(false) }
+    }
+
     /// Starts recording which catalog objects the statements on this database change, so
     /// that [`Backend::catalog_since`] reads only those again. `Ok(false)` when the database
     /// cannot (the default, and PostgreSQL without the right to create event triggers).

@@ -481,6 +481,16 @@ impl Backend for Postgres {
         catalog_rows(conn, None).await
     }
 
+    async fn read_only(conn: &mut PgConnection) -> Result<bool, Error> {
+        sqlx::query_scalar("SELECT pg_is_in_recovery()")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(Error::db(
+                "asking the server whether it is a standby",
+                "connect",
+            ))
+    }
+
     async fn track_catalog(conn: &mut PgConnection) -> Result<bool, Error> {
         // Event triggers need a superuser; without one, every snapshot is read in full.
         match sqlx::raw_sql(TRACK_CHANGES).execute(&mut *conn).await {
