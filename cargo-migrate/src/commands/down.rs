@@ -72,7 +72,7 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         }
         return Ok(0);
     }
-    super::back_up_before(&session, &args.backup, out, async || {
+    let backed_up = super::back_up_before(&session, &args.backup, out, async || {
         let plan = with_pool!(&session.pool, p => m.revert_plan(p, target.clone()).await)?;
         Ok(plan.first().map(|r| r.version.clone()))
     })
@@ -94,6 +94,7 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         _ => Ok(()),
     };
     session.pool.close().await;
+    super::advise_restore(&result, backed_up.as_deref(), &session.database, out);
     let report = result?;
     dumped?;
     if out.format == Format::Json {

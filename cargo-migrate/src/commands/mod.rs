@@ -129,18 +129,18 @@ impl Session {
 }
 
 /// Backs the database up before a change, when `--backup` (or the environment's `backup`)
-/// asks for it and `first` names a version about to change.
+/// asks for it and `first` names a version about to change; returns the backup's path.
 pub(crate) async fn back_up_before(
     session: &Session,
     args: &crate::backup::BackupArgs,
     out: &Output,
     first: impl AsyncFnOnce() -> Result<Option<String>, migrate_runtime::Error>,
-) -> Result<(), Failure> {
+) -> Result<Option<std::path::PathBuf>, Failure> {
     let Some(dir) = crate::backup::folder(args, &session.database, &session.root) else {
-        return Ok(());
+        return Ok(None);
     };
     let Some(version) = first().await? else {
-        return Ok(());
+        return Ok(None);
     };
     let written = crate::backup::backup(
         &session.database,
@@ -156,7 +156,22 @@ pub(crate) async fn back_up_before(
         written.path.display(),
         written.size
     ));
-    Ok(())
+    Ok(Some(written.path))
+}
+
+/// After a change that failed, says how to put back the backup taken before it.
+pub(crate) fn advise_restore<T, E>(
+    result: &Result<T, E>,
+    backup: Option<&std::path::Path>,
+    database: &Database,
+    out: &Output,
+) {
+    if let (Err(_), Some(path)) = (result, backup) {
+        out.warn(&format!(
+            "the database was backed up before this change; to put it back as it was: {}",
+            crate::backup::restore_command(path, database)
+        ));
+    }
 }
 
 /// Writes a schema file, saying where and how big.

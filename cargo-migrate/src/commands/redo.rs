@@ -20,7 +20,7 @@ pub(crate) struct Args {
 pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
     let session = Session::open(global, out).await?;
     let m = &session.migrator;
-    super::back_up_before(&session, &args.backup, out, async || {
+    let backed_up = super::back_up_before(&session, &args.backup, out, async || {
         let plan =
             with_pool!(&session.pool, p => m.revert_plan(p, RevertTarget::Last(args.steps)).await)?;
         Ok(plan.first().map(|r| r.version.clone()))
@@ -43,6 +43,7 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         _ => Ok(()),
     };
     session.pool.close().await;
+    super::advise_restore(&result, backed_up.as_deref(), &session.database, out);
     let (reverted, applied) = result?;
     dumped?;
     if out.format == Format::Json {

@@ -110,28 +110,11 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     }
     // Then a backup, when asked for (or configured for the environment): a backup that
     // fails stops the run before any migration runs.
-    let backup_dir = crate::backup::folder(&args.backup, &session.database, &session.root);
-    let mut backed_up = None;
-    if let Some(dir) = &backup_dir {
+    let backed_up = super::back_up_before(&session, &args.backup, out, async || {
         let plan = with_pool!(&session.pool, p => migrator.plan(p).await)?;
-        if let Some(first) = plan.pending.first() {
-            let written = crate::backup::backup(
-                &session.database,
-                &session.pool,
-                dir,
-                Some(first.version()),
-                args.backup.keep,
-            )
-            .await?;
-            out.say(&format!(
-                "backed up {} to {} ({} bytes)",
-                session.database.shown(),
-                written.path.display(),
-                written.size
-            ));
-            backed_up = Some(written.path);
-        }
-    }
+        Ok(plan.pending.first().map(|m| m.version().to_owned()))
+    })
+    .await?;
     // Only a progress bar needs the count up front; otherwise `run` reads the history once.
     let pending = if out.wants_progress() {
         with_pool!(&session.pool, p => migrator.plan(p).await)
@@ -152,12 +135,7 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         _ => Ok(()),
     };
     session.pool.close().await;
-    if let (Err(_), Some(path)) = (&result, &backed_up) {
-        out.warn(&format!(
-            "the database was backed up before this run; to put it back as it was: {}",
-            crate::backup::restore_command(path, &session.database)
-        ));
-    }
+    super::advise_restore(&result, backed_up.as_deref(), &session.database, out);
     let report = result?;
     dumped?;
     for w in &report.warnings {

@@ -56,8 +56,9 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
                     path.display()
                 ))
             })?;
-            let file = QueriesFile::parse(&text, database.dialect)
-                .map_err(|e| Failure::usage(format!("the queries file {}:{e}", path.display())))?;
+            let file = QueriesFile::parse(&text, database.dialect).map_err(|e| {
+                Failure::usage(format!("{}:{}: {}", path.display(), e.line, e.message))
+            })?;
             Some((project.shown(&path), file))
         }
         None => None,

@@ -681,8 +681,9 @@ impl FolderLayout {
     }
 }
 
-/// `YYYYMMDDHHMMSS` in UTC for a Unix time.
-pub(crate) fn utc_timestamp(secs: u64) -> u64 {
+/// `YYYYMMDDHHMMSS` in UTC for a Unix time: the version `new` writes, and the time in a
+/// backup's name.
+pub fn utc_timestamp(secs: u64) -> u64 {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Howard Hinnant's civil_from_days.
