@@ -381,18 +381,7 @@ const MYSQL_VOCABULARY: &[&str] = &[
     "INVOKER",
     "DEFINER",
     "SECURITY",
-    // compound INTERVAL units
-    "SECOND_MICROSECOND",
-    "MINUTE_MICROSECOND",
-    "MINUTE_SECOND",
-    "HOUR_MICROSECOND",
-    "HOUR_SECOND",
-    "HOUR_MINUTE",
-    "DAY_MICROSECOND",
-    "DAY_SECOND",
-    "DAY_MINUTE",
-    "DAY_HOUR",
-    "YEAR_MONTH",
+    // (and the compound INTERVAL units, `COMPOUND_INTERVAL_UNITS`)
 ];
 
 const COMPOUND_INTERVAL_UNITS: &[&str] = &[
@@ -736,7 +725,10 @@ pub(crate) fn not_judged_error(_stmt: &str, err: &str) -> Option<&'static str> {
     {
         return None;
     }
-    if is_plain_word && MYSQL_VOCABULARY.contains(&upper.as_str()) {
+    if is_plain_word
+        && (MYSQL_VOCABULARY.contains(&upper.as_str())
+            || COMPOUND_INTERVAL_UNITS.contains(&upper.as_str()))
+    {
         return Some("stopped at a MySQL option/operator word sqlparser does not model there");
     }
     None
