@@ -932,7 +932,7 @@ fn choose<'r>(rows: &'r [HistoryRow], target: &RevertTarget) -> Vec<&'r HistoryR
     }
 }
 
-async fn acquire<DB: Backend>(pool: &Pool<DB>) -> Result<PoolConnection<DB>, Error> {
+pub(crate) async fn acquire<DB: Backend>(pool: &Pool<DB>) -> Result<PoolConnection<DB>, Error> {
     pool.acquire()
         .await
         .map_err(Error::db("connecting", "connect"))

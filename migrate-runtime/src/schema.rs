@@ -8,13 +8,12 @@
 use migrate_core::snapshot::{Diff, Snapshot};
 use migrate_core::{TransactionMode, Version};
 use sqlx::Pool;
-use sqlx::pool::PoolConnection;
 
 use crate::backend::{Backend, Catalog, CatalogCache, Direction, Step, scratch_name};
 use crate::error::Error;
 use crate::history::{RowStatus, Table};
 use crate::migration::Migration;
-use crate::migrator::Migrator;
+use crate::migrator::{Migrator, acquire};
 
 /// A database made for one comparison and dropped after it: beside the pool's database on the
 /// same server, or a temporary file for SQLite.
@@ -492,10 +491,4 @@ async fn snapshot<DB: Backend>(
         table.schema.as_deref(),
         &table.name,
     ))
-}
-
-async fn acquire<DB: Backend>(pool: &Pool<DB>) -> Result<PoolConnection<DB>, Error> {
-    pool.acquire()
-        .await
-        .map_err(Error::db("connecting", "connect"))
 }
