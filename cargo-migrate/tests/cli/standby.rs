@@ -84,14 +84,17 @@ fn a_standby_is_refused_or_skipped_and_shows_the_primarys_status() {
     expect(p.run(&["run", "--database-url", &cluster.primary], &[]), 0);
     // The standby replays the primary's history.
     let status = |url: &str| expect(p.run(&["status", "-q", "--database-url", url], &[]), 0).stdout;
-    let started = Instant::now();
-    while status(&cluster.standby) != status(&cluster.primary) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the standby never caught up"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let caught_up = || {
+        let started = Instant::now();
+        while status(&cluster.standby) != status(&cluster.primary) {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the standby never caught up"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    caught_up();
     // A new migration: the standby has it pending, and refuses to apply it.
     std::fs::write(
         p.path("migrations/0002_b.sql"),
@@ -126,14 +129,7 @@ fn a_standby_is_refused_or_skipped_and_shows_the_primarys_status() {
     assert!(down.stderr.contains("read-only standby"), "{}", down.stderr);
     // No advisory lock is left on the standby, and the primary goes on.
     expect(p.run(&["run", "--database-url", &cluster.primary], &[]), 0);
-    let started = Instant::now();
-    while status(&cluster.standby) != status(&cluster.primary) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the standby never caught up"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    caught_up();
     expect(
         p.run(
             &["status", "--exit-code", "--database-url", &cluster.standby],
