@@ -41,6 +41,23 @@ impl From<DialectArg> for migrate_core::Dialect {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LockArg {
+    Session,
+    Table,
+    None,
+}
+
+impl From<LockArg> for migrate_core::config::LockStrategy {
+    fn from(l: LockArg) -> Self {
+        match l {
+            LockArg::Session => migrate_core::config::LockStrategy::Session,
+            LockArg::Table => migrate_core::config::LockStrategy::Table,
+            LockArg::None => migrate_core::config::LockStrategy::None,
+        }
+    }
+}
+
 /// Options every command takes.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Global options")]
@@ -101,6 +118,10 @@ pub(crate) struct Global {
     /// The history table, `name` or `schema.name`
     #[arg(long, global = true, value_name = "NAME")]
     pub table: Option<String>,
+    /// How concurrent runners are kept apart, over the config's `lock`: `session` (the default
+    /// on a single server), `table` (the default on Galera; set it behind PgBouncer), `none`
+    #[arg(long, global = true, value_enum, value_name = "STRATEGY")]
+    pub lock: Option<LockArg>,
     /// When to use colour
     #[arg(long, global = true, value_enum, default_value = "auto")]
     pub color: ColorChoice,
@@ -138,27 +159,7 @@ pub(crate) struct Global {
     pub backs_up: bool,
 }
 
-/// A duration as `500ms`, `30s`, `2m` or `1h`; a bare number is seconds.
-pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; write it as 30s, 2m, 500ms or 1h"))?;
-    let seconds = |s: u64| std::time::Duration::from_secs(s);
-    match unit {
-        "" | "s" => Ok(seconds(n)),
-        "ms" => Ok(std::time::Duration::from_millis(n)),
-        "m" => Ok(seconds(n * 60)),
-        "h" => Ok(seconds(n * 3600)),
-        _ => Err(format!(
-            "`{text}` has an unknown unit `{unit}`; use ms, s, m or h (30s, 2m)"
-        )),
-    }
-}
+pub(crate) use migrate_core::config::parse_duration;
 
 impl Global {
     /// Orders `-A/-W/-D` as they appear in `args`, the raw command line.

@@ -128,6 +128,9 @@ fn apply_flags(config: &mut Config, global: &Global) -> Result<(), Failure> {
         config.dialect = Some((*first).into());
         config.dialects = global.dialect.iter().map(|d| (*d).into()).collect();
     }
+    if let Some(lock) = global.lock {
+        config.lock = Some(lock.into());
+    }
     if let Some(t) = &global.table {
         config.table = TableName::parse(t).map_err(|e| Failure::usage(format!("--table: {e}")))?;
     }

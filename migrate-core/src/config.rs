@@ -42,6 +42,12 @@ pub struct Config {
     /// The schema file `run`, `down` and `redo` rewrite after every change (`dump =
     /// "schema.sql"`), relative to the package root.
     pub dump: Option<PathBuf>,
+    /// How concurrent runners are kept apart (`lock = "session" | "table" | "none"`); `None`:
+    /// the session lock, or the table lock on a Galera cluster.
+    pub lock: Option<LockStrategy>,
+    /// How long the table lock lasts without a heartbeat before another runner may take it
+    /// over (`lock-lease = "30s"`); `None`: the runtime's default.
+    pub lock_lease: Option<std::time::Duration>,
     /// Named environments (`[package.metadata.migrate.env.staging]`), by name.
     pub environments: std::collections::BTreeMap<String, Environment>,
     pub lint: LintConfig,
@@ -76,6 +82,8 @@ impl Default for Config {
             out_of_order: Level::Warn,
             explain: None,
             dump: None,
+            lock: None,
+            lock_lease: None,
             environments: std::collections::BTreeMap::new(),
             lint: LintConfig::default(),
             sources: Vec::new(),
@@ -100,6 +108,71 @@ impl Environment {
     /// Whether the environment `name` is protected.
     pub fn is_protected(&self, name: &str) -> bool {
         self.protected.unwrap_or(name == "production")
+    }
+}
+
+/// How concurrent runners of the same migrations are kept apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockStrategy {
+    /// A lock that lives as long as the runner's session: PostgreSQL's advisory lock, MySQL's
+    /// `GET_LOCK`, SQLite's write lock. The default on a single server.
+    Session,
+    /// A row in a table beside the history, taken with an autocommitted write, kept alive by a
+    /// heartbeat and taken over only after its lease expired: it survives DDL's implicit
+    /// commits and works through transaction poolers and on Galera clusters.
+    Table,
+    /// No lock: for a single deployer.
+    None,
+}
+
+impl LockStrategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockStrategy::Session => "session",
+            LockStrategy::Table => "table",
+            LockStrategy::None => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for LockStrategy {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "session" => Ok(LockStrategy::Session),
+            "table" => Ok(LockStrategy::Table),
+            "none" => Ok(LockStrategy::None),
+            _ => Err(()),
+        }
+    }
+}
+
+impl std::fmt::Display for LockStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A duration as `500ms`, `30s`, `2m` or `1h`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write it as 30s, 2m, 500ms or 1h"))?;
+    let seconds = |s: u64| std::time::Duration::from_secs(s);
+    match unit {
+        "" | "s" => Ok(seconds(n)),
+        "ms" => Ok(std::time::Duration::from_millis(n)),
+        "m" => Ok(seconds(n * 60)),
+        "h" => Ok(seconds(n * 3600)),
+        _ => Err(format!(
+            "`{text}` has an unknown unit `{unit}`; use ms, s, m or h (30s, 2m)"
+        )),
     }
 }
 
@@ -279,7 +352,7 @@ pub enum ConfigErrorKind {
     DialectNotListed { dialect: Dialect },
 }
 
-const TOP_KEYS: &str = "dir, dialect, dialects, layout, table, versioning, database-url, out-of-order, explain, dump, env and lint";
+const TOP_KEYS: &str = "dir, dialect, dialects, layout, table, versioning, database-url, out-of-order, explain, dump, lock, lock-lease, env and lint";
 const ENV_KEYS: &str = "database-url, protected and backup";
 const LINT_KEYS: &str = "a rule id, tenant-column, global-tables and sqlite-functions";
 
@@ -582,6 +655,35 @@ fn apply(
             "out-of-order" => config.out_of_order = level(&ctx, name, value)?,
             "explain" => config.explain = Some(PathBuf::from(ctx.string(name, value)?)),
             "dump" => config.dump = Some(PathBuf::from(ctx.string(name, value)?)),
+            "lock" => {
+                let s = ctx.string(name, value)?;
+                config.lock = Some(s.parse().map_err(|()| {
+                    ctx.error(
+                        name,
+                        value.span(),
+                        ConfigErrorKind::BadValue {
+                            value: s.to_owned(),
+                            expected: "session, table, none",
+                        },
+                    )
+                })?);
+            }
+            "lock-lease" => {
+                let s = ctx.string(name, value)?;
+                let lease = parse_duration(s)
+                    .ok()
+                    .filter(|d| *d >= std::time::Duration::from_secs(1));
+                config.lock_lease = Some(lease.ok_or_else(|| {
+                    ctx.error(
+                        name,
+                        value.span(),
+                        ConfigErrorKind::BadValue {
+                            value: s.to_owned(),
+                            expected: "a duration of at least 1s, as 30s or 2m",
+                        },
+                    )
+                })?);
+            }
             "env" => apply_environments(&mut config.environments, value, &ctx)?,
             "lint" => match value.get_ref() {
                 DeValue::Table(lint) => apply_lint(&mut config.lint, lint, &ctx)?,

@@ -379,6 +379,27 @@ fn expansion(
     });
     let table = config.table.to_string();
     let out_of_order = level(config.out_of_order);
+    let lock = match config.lock {
+        Some(lock) => {
+            let variant = quote::format_ident!(
+                "{}",
+                match lock {
+                    migrate_core::config::LockStrategy::Session => "Session",
+                    migrate_core::config::LockStrategy::Table => "Table",
+                    migrate_core::config::LockStrategy::None => "None",
+                }
+            );
+            quote!(::core::option::Option::Some(::migrate_runtime::__private::LockStrategy::#variant))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let lease = match config.lock_lease {
+        Some(lease) => {
+            let ms = lease.as_millis() as u64;
+            quote!(::core::option::Option::Some(::core::time::Duration::from_millis(#ms)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         {
             #(#includes)*
@@ -386,6 +407,7 @@ fn expansion(
             static MIGRATIONS: &[::migrate_runtime::__private::Migration] = &[#(#migrations),*];
             static REPEATABLE: &[::migrate_runtime::__private::Migration] = &[#(#repeatable),*];
             ::migrate_runtime::__private::Migrator::__embedded(MIGRATIONS, REPEATABLE, #table, #out_of_order)
+                .__lock(#lock, #lease)
         }
     }
 }

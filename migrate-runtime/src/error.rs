@@ -98,13 +98,19 @@ pub enum Error {
     )]
     LockTimeout { table: String, timeout: Duration },
 
+    /// The table lock was lost while the run held it: the run stopped where it stood.
+    #[error(
+        "the migration lock on {table} was lost during the run ({reason}), so the run stopped: a migration in a transaction was rolled back, one outside a transaction may be left dirty; check `cargo migrate status`, make sure the runner reaches the database steadily (or raise `lock-lease`), then run again"
+    )]
+    LockLost { table: String, reason: &'static str },
+
     /// A revert reached a migration that has no down SQL.
     #[error(
         "migration {version} `{name}` cannot be reverted: it has no down SQL, in its file or in the history table; write a down section, then run `cargo migrate repair` to record it"
     )]
     Irreversible { version: String, name: String },
 
-    /// The server is a read-only standby: migrations run on the primary.
+    /// The server is a read-only standby: migrations run on the primary. (PostgreSQL.)
     #[error(
         "the server is a read-only standby (pg_is_in_recovery() is true), so nothing was applied and no lock was taken; migrations run on the primary: point the URL at it, or let replicas that start the same binary skip (`Migrator::skip_if_read_only`, `run --skip-if-read-only`)"
     )]

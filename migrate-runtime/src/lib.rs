@@ -66,6 +66,7 @@ mod backend;
 mod error;
 mod explain;
 mod history;
+mod lock;
 mod migration;
 mod migrator;
 mod schema;
@@ -74,6 +75,7 @@ pub use backend::{Backend, Direction};
 pub use error::{DanglingReference, Error, FailedState, MigrationFailure};
 pub use explain::PlanFinding;
 pub use history::{HistoryRow, MigrationStatus, RowStatus, State};
+pub use lock::{DEFAULT_LOCK_LEASE, LockStrategy};
 pub use migrate_core::snapshot::{Change, ChangeKind, Diff, ObjectKey, Snapshot};
 pub use migrate_core::{Level, TransactionMode, Version};
 pub use migration::Migration;
@@ -113,5 +115,6 @@ pub mod build {
 pub mod __private {
     pub use crate::migration::{Migration, embedded};
     pub use crate::migrator::Migrator;
+    pub use migrate_core::config::LockStrategy;
     pub use migrate_core::{Level, TransactionMode};
 }

@@ -15,6 +15,7 @@ use tracing::Instrument;
 use crate::backend::{Backend, Direction, Step};
 use crate::error::Error;
 use crate::history::{self, HistoryRow, MigrationStatus, RowStatus, Table};
+use crate::lock::{DEFAULT_LOCK_LEASE, LockPlan, LockStrategy, TableLock, while_held};
 use crate::migration::Migration;
 
 /// Called before and after each migration step.
@@ -43,6 +44,10 @@ pub struct Report {
     /// The server was a read-only standby and [`Migrator::skip_if_read_only`] let the run end
     /// there: nothing was applied.
     pub skipped_read_only: bool,
+    /// The lock the call took; `None` when it took none (nothing was pending).
+    pub lock: Option<LockStrategy>,
+    /// The server is a Galera node (so the table lock is the default).
+    pub galera: bool,
 }
 
 /// What [`Migrator::plan`] would do.
@@ -77,6 +82,8 @@ pub struct Migrator {
     allow_missing: bool,
     allow_modified: bool,
     pub(crate) lock_timeout: Duration,
+    lock: Option<LockStrategy>,
+    lock_lease: Duration,
     hooks: Option<Arc<dyn Hooks>>,
     skip_if_read_only: bool,
 }
@@ -91,6 +98,8 @@ impl fmt::Debug for Migrator {
             .field("allow_missing", &self.allow_missing)
             .field("allow_modified", &self.allow_modified)
             .field("lock_timeout", &self.lock_timeout)
+            .field("lock", &self.lock)
+            .field("lock_lease", &self.lock_lease)
             .finish_non_exhaustive()
     }
 }
@@ -116,6 +125,8 @@ impl Migrator {
             allow_missing: false,
             allow_modified: false,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            lock: None,
+            lock_lease: DEFAULT_LOCK_LEASE,
             hooks: None,
             skip_if_read_only: false,
         }
@@ -156,6 +167,8 @@ impl Migrator {
             allow_missing: false,
             allow_modified: false,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            lock: config.lock,
+            lock_lease: config.lock_lease.unwrap_or(DEFAULT_LOCK_LEASE),
             hooks: None,
             skip_if_read_only: false,
         }
@@ -208,6 +221,34 @@ impl Migrator {
     /// Runs even when an applied migration's file was edited.
     pub fn allow_modified(mut self, allow: bool) -> Migrator {
         self.allow_modified = allow;
+        self
+    }
+
+    /// The lock configured for a migrator embedded at compile time (`lock` and `lock-lease`
+    /// in the config). Used by `embed_migrations!`.
+    #[doc(hidden)]
+    pub const fn __lock(mut self, lock: Option<LockStrategy>, lease: Option<Duration>) -> Migrator {
+        self.lock = lock;
+        if let Some(lease) = lease {
+            self.lock_lease = lease;
+        }
+        self
+    }
+
+    /// How concurrent runners are kept apart: [`LockStrategy::Session`] (the default on a
+    /// single server), [`LockStrategy::Table`] (the default on a Galera cluster; behind a
+    /// transaction pooler such as PgBouncer, set it), or [`LockStrategy::None`] for a single
+    /// deployer. SQLite always takes its write lock.
+    pub fn lock_strategy(mut self, strategy: LockStrategy) -> Migrator {
+        self.lock = Some(strategy);
+        self
+    }
+
+    /// How long the table lock lasts when its holder stops renewing it (killed, cut off)
+    /// before another runner takes it over (default 30 s, at least 1 s). The holder renews
+    /// it every third of that.
+    pub fn lock_lease(mut self, lease: Duration) -> Migrator {
+        self.lock_lease = lease.max(Duration::from_secs(1));
         self
     }
 
@@ -418,24 +459,27 @@ impl Migrator {
                     });
                 }
             }
-            // Something to apply: a standby accepts the lock and fails at the first write, so
-            // it is asked first, before the lock.
-            if DB::read_only(&mut conn).await? {
-                if self.skip_if_read_only {
+            // Something to apply: the server is asked what it is first, before the lock (a
+            // standby accepts the lock and fails at the first write).
+            let plan = match self.lock_plan::<DB>(&mut conn).await {
+                Err(Error::ReadOnly) if self.skip_if_read_only => {
                     return Ok(Report {
                         skipped_read_only: true,
                         ..Report::default()
                     });
                 }
-                return Err(Error::ReadOnly);
-            }
-            self.locked(&mut conn, &table, async |conn, table| {
+                plan => plan?,
+            };
+            let lock = plan.clone();
+            self.locked(pool, &mut conn, &table, &plan, async |conn, table| {
                 DB::prepare(conn, table).await?;
                 // Re-read under the lock: another process may have applied some already.
                 let rows = DB::read_history(conn, table).await?.unwrap_or_default();
                 let plan = self.pending(&rows, target, table)?;
                 let mut report = Report {
-                    warnings: plan.warnings,
+                    warnings: lock.warnings.iter().cloned().chain(plan.warnings).collect(),
+                    lock: Some(lock.strategy),
+                    galera: lock.galera,
                     ..Report::default()
                 };
                 for warning in &report.warnings {
@@ -523,22 +567,79 @@ impl Migrator {
         .await
     }
 
-    /// Runs `body` holding the migration lock, and releases the lock on every path.
+    /// Asks the server what it is and decides the lock: refuses a read-only standby
+    /// ([`Error::ReadOnly`]), takes the table lock on a Galera node unless told otherwise.
+    pub(crate) async fn lock_plan<DB: Backend>(
+        &self,
+        conn: &mut DB::Connection,
+    ) -> Result<LockPlan, Error> {
+        let server = DB::server(conn).await?;
+        LockPlan::decide(DB::DIALECT, self.lock, &server)
+    }
+
+    /// Runs `body` holding the migration lock `plan` chose, and releases the lock on every
+    /// path. With the table lock, a heartbeat on `pool`'s connect options keeps it; if the lock
+    /// is lost all the same, the body stops where it stands ([`Error::LockLost`]).
     pub(crate) async fn locked<DB: Backend, T>(
         &self,
+        pool: &Pool<DB>,
         conn: &mut PoolConnection<DB>,
         table: &Table,
+        plan: &LockPlan,
         body: impl AsyncFnOnce(&mut DB::Connection, &Table) -> Result<T, Error>,
     ) -> Result<T, Error> {
         // If this future is dropped half-way, the connection is closed rather than returned to
         // the pool, which ends the session and with it the lock and any `search_path`.
         conn.close_on_drop();
-        DB::lock(conn, table, self.lock_timeout).await?;
-        let result = body(conn, table).await;
-        let unlocked = DB::unlock(conn, table).await;
-        let value = result?;
-        unlocked?;
-        Ok(value)
+        match plan.strategy {
+            LockStrategy::Session => {
+                DB::lock(conn, table, self.lock_timeout).await?;
+                let result = body(conn, table).await;
+                let settled = DB::settle(conn, table).await;
+                let unlocked = DB::unlock(conn, table).await;
+                let value = result?;
+                settled?;
+                unlocked?;
+                Ok(value)
+            }
+            LockStrategy::Table => {
+                let held =
+                    TableLock::acquire::<DB>(conn, table, self.lock_timeout, self.lock_lease)
+                        .await?;
+                let keep = held.keep::<DB>(pool.connect_options(), table.clone());
+                // A lost lock is another runner's now: nothing is released.
+                let result = while_held(body(conn, table), keep).await?;
+                let settled = DB::settle(conn, table).await;
+                let released = held.release::<DB>(conn, table).await;
+                let value = result?;
+                settled?;
+                released?;
+                Ok(value)
+            }
+            LockStrategy::None => {
+                let result = body(conn, table).await;
+                let settled = DB::settle(conn, table).await;
+                let value = result?;
+                settled?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// [`Migrator::locked`] with the lock decided from the server first; its warnings go to
+    /// `tracing`.
+    pub(crate) async fn locked_here<DB: Backend, T>(
+        &self,
+        pool: &Pool<DB>,
+        conn: &mut PoolConnection<DB>,
+        table: &Table,
+        body: impl AsyncFnOnce(&mut DB::Connection, &Table) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let plan = self.lock_plan::<DB>(conn).await?;
+        for warning in &plan.warnings {
+            tracing::warn!("{warning}");
+        }
+        self.locked(pool, conn, table, &plan, body).await
     }
 
     /// Reverts the last `n` applied migrations, newest first, using the down SQL stored in the
@@ -598,10 +699,8 @@ impl Migrator {
     ) -> Result<Report, Error> {
         let table = self.table()?;
         let mut conn = acquire(pool).await?;
-        if DB::read_only(&mut conn).await? {
-            return Err(Error::ReadOnly);
-        }
-        self.locked(&mut conn, &table, async |conn, table| {
+        let lock = self.lock_plan::<DB>(&mut conn).await?;
+        self.locked(pool, &mut conn, &table, &lock, async |conn, table| {
             let Some(rows) = DB::read_history(conn, table).await? else {
                 return Ok(Report::default());
             };
@@ -614,7 +713,12 @@ impl Migrator {
             }
             let chosen = choose(&rows, &target);
             DB::prepare(conn, table).await?;
-            let mut report = Report::default();
+            let mut report = Report {
+                warnings: lock.warnings.clone(),
+                lock: Some(lock.strategy),
+                galera: lock.galera,
+                ..Report::default()
+            };
             // Versions another process reverted while the lock was let go of.
             let mut gone: Vec<String> = Vec::new();
             for row in chosen {
@@ -695,7 +799,7 @@ impl Migrator {
         self.find(version)?;
         let table = self.table()?;
         let mut conn = acquire(pool).await?;
-        self.locked(&mut conn, &table, async |conn, table| {
+        self.locked_here(pool, &mut conn, &table, async |conn, table| {
             DB::prepare(conn, table).await?;
             let rows = DB::read_history(conn, table).await?.unwrap_or_default();
             let known: HashMap<&str, ()> = rows.iter().map(|r| (r.version.as_str(), ())).collect();
@@ -798,7 +902,7 @@ impl Migrator {
             // Only reads, as `status` does: no lock, no history table created.
             body(&mut conn, &ours).await
         } else {
-            self.locked(&mut conn, &ours, body).await
+            self.locked_here(pool, &mut conn, &ours, body).await
         }
     }
 
@@ -812,7 +916,7 @@ impl Migrator {
         let m = self.find(version)?.clone();
         let table = self.table()?;
         let mut conn = acquire(pool).await?;
-        self.locked(&mut conn, &table, async |conn, table| {
+        self.locked_here(pool, &mut conn, &table, async |conn, table| {
             DB::prepare(conn, table).await?;
             if DB::mark_applied(conn, table, m.version()).await? == 0 {
                 DB::record(conn, table, &m).await?;
@@ -834,7 +938,7 @@ impl Migrator {
         let table = self.table()?;
         let text = version.to_string();
         let mut conn = acquire(pool).await?;
-        self.locked(&mut conn, &table, async |conn, table| {
+        self.locked_here(pool, &mut conn, &table, async |conn, table| {
             if DB::read_history(conn, table).await?.is_none()
                 || DB::forget(conn, table, &text).await? == 0
             {
@@ -855,7 +959,7 @@ impl Migrator {
     pub async fn repair<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Vec<Repaired>, Error> {
         let table = self.table()?;
         let mut conn = acquire(pool).await?;
-        self.locked(&mut conn, &table, async |conn, table| {
+        self.locked_here(pool, &mut conn, &table, async |conn, table| {
             let rows = DB::read_history(conn, table).await?.unwrap_or_default();
             let mut changed = Vec::new();
             for row in &rows {

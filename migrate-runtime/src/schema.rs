@@ -271,7 +271,7 @@ impl Migrator {
     ) -> Result<Verification, Error> {
         let table = self.table()?;
         let mut conn = acquire(scratch).await?;
-        self.locked(&mut conn, &table, async |conn, table| {
+        self.locked_here(scratch, &mut conn, &table, async |conn, table| {
             let result = self.verify_locked::<DB>(conn, table, options).await;
             DB::untrack_catalog(conn).await;
             result

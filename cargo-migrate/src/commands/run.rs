@@ -1,5 +1,6 @@
 //! `cargo migrate run` (alias `up`): apply pending migrations.
 
+use migrate_runtime::LockStrategy;
 use std::time::Duration;
 
 use super::{Progress, Session, ms, ran_json, version};
@@ -140,6 +141,15 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     dumped?;
     for w in &report.warnings {
         out.warn(w);
+    }
+    if let Some(lock) = report.lock {
+        out.detail(&match (lock, report.galera) {
+            (LockStrategy::Table, true) => {
+                "lock: table (the server is a Galera node, where GET_LOCK does not replicate)"
+                    .to_owned()
+            }
+            (lock, _) => format!("lock: {lock}"),
+        });
     }
     if out.format == Format::Json {
         out.data(&to_json(&json!({ "applied": ran_json(&report.applied) })));

@@ -25,9 +25,12 @@ mod mysql;
 #[cfg(feature = "postgres")]
 #[allow(private_interfaces)]
 mod postgres;
+pub(crate) mod sql;
 #[cfg(feature = "sqlite")]
 #[allow(private_interfaces)]
 mod sqlite;
+
+pub(crate) use sql::Sql;
 
 /// Up or down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,12 +65,41 @@ pub trait Backend: Database + Sized {
     #[doc(hidden)]
     const DIALECT: Dialect;
 
+    /// Runs `sql` (one statement or several) as one simple query, which prepares nothing, and
+    /// returns how many rows it changed.
+    #[doc(hidden)]
+    fn execute(
+        conn: &mut Self::Connection,
+        sql: String,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    /// Runs a query whose columns are all text (or `NULL`) as one simple query, and returns
+    /// its rows.
+    #[doc(hidden)]
+    fn fetch(
+        conn: &mut Self::Connection,
+        sql: String,
+    ) -> impl Future<Output = Result<TextRows, sqlx::Error>> + Send;
+
+    /// Whether an error says that the table (or its schema or database) does not exist.
+    #[doc(hidden)]
+    fn is_missing_table(e: &sqlx::Error) -> bool;
+
     /// Reads the history table; `None` when it does not exist yet. One query.
     #[doc(hidden)]
     fn read_history(
         conn: &mut Self::Connection,
         table: &Table,
-    ) -> impl Future<Output = Result<Option<Vec<HistoryRow>>, Error>> + Send;
+    ) -> impl Future<Output = Result<Option<Vec<HistoryRow>>, Error>> + Send {
+        async move {
+            let sql = Sql::new(Self::DIALECT, table).select_history();
+            match Self::fetch(conn, sql).await {
+                Ok(rows) => history_rows(rows, table).map(Some),
+                Err(e) if Self::is_missing_table(&e) => Ok(None),
+                Err(e) => Err(Error::history_read(&table.qualified())(e)),
+            }
+        }
+    }
 
     /// The stored down SQL of an applied migration.
     #[doc(hidden)]
@@ -75,15 +107,39 @@ pub trait Backend: Database + Sized {
         conn: &mut Self::Connection,
         table: &Table,
         version: &str,
-    ) -> impl Future<Output = Result<Option<String>, Error>> + Send;
+    ) -> impl Future<Output = Result<Option<String>, Error>> + Send {
+        let sql = Sql::new(Self::DIALECT, table).select_down(version);
+        async move {
+            let rows = Self::fetch(conn, sql)
+                .await
+                .map_err(Error::history_read(&table.qualified()))?;
+            Ok(rows
+                .into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next())
+                .flatten())
+        }
+    }
 
-    /// Takes the migration lock for `table`, waiting at most `timeout`.
+    /// Takes the session's migration lock for `table` (an advisory lock, `GET_LOCK`, SQLite's
+    /// write lock), waiting at most `timeout`.
     #[doc(hidden)]
     fn lock(
         conn: &mut Self::Connection,
         table: &Table,
         timeout: Duration,
     ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Writes what the backend deferred to the end of the run (MySQL's last `applied` flip),
+    /// before the lock is let go of, whatever the lock. Nothing by default.
+    #[doc(hidden)]
+    fn settle(
+        conn: &mut Self::Connection,
+        table: &Table,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let _ = (conn, table);
+        async { Ok(()) }
+    }
 
     /// Releases the lock taken by [`Backend::lock`].
     #[doc(hidden)]
@@ -110,13 +166,22 @@ pub trait Backend: Database + Sized {
         step: Step<'_>,
     ) -> impl Future<Output = Result<Applied, Error>> + Send;
 
-    /// Writes a row as applied without running anything (baseline, resolve).
+    /// Writes a row as applied without running anything (baseline, resolve), unless its
+    /// version has one.
     #[doc(hidden)]
     fn record(
         conn: &mut Self::Connection,
         table: &Table,
         migration: &Migration,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let sql = Sql::new(Self::DIALECT, table).insert_if_absent(migration);
+        async move {
+            Self::execute(conn, sql)
+                .await
+                .map(drop)
+                .map_err(Error::recording(migration, &table.qualified()))
+        }
+    }
 
     /// Sets a row's status to applied.
     #[doc(hidden)]
@@ -124,7 +189,14 @@ pub trait Backend: Database + Sized {
         conn: &mut Self::Connection,
         table: &Table,
         version: &str,
-    ) -> impl Future<Output = Result<u64, Error>> + Send;
+    ) -> impl Future<Output = Result<u64, Error>> + Send {
+        let sql = Sql::new(Self::DIALECT, table).set_status(version, "applied");
+        async move {
+            Self::execute(conn, sql)
+                .await
+                .map_err(Error::db("updating the history table", "write it"))
+        }
+    }
 
     /// Deletes a row.
     #[doc(hidden)]
@@ -132,7 +204,14 @@ pub trait Backend: Database + Sized {
         conn: &mut Self::Connection,
         table: &Table,
         version: &str,
-    ) -> impl Future<Output = Result<u64, Error>> + Send;
+    ) -> impl Future<Output = Result<u64, Error>> + Send {
+        let sql = Sql::new(Self::DIALECT, table).delete(version);
+        async move {
+            Self::execute(conn, sql)
+                .await
+                .map_err(Error::db("updating the history table", "write it"))
+        }
+    }
 
     /// Rewrites a row's name, checksum and down SQL from the migration.
     #[doc(hidden)]
@@ -140,28 +219,51 @@ pub trait Backend: Database + Sized {
         conn: &mut Self::Connection,
         table: &Table,
         migration: &Migration,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let sql = Sql::new(Self::DIALECT, table).rewrite(migration);
+        async move {
+            Self::execute(conn, sql)
+                .await
+                .map(drop)
+                .map_err(Error::db("updating the history table", "write it"))
+        }
+    }
 
-    /// Writes rows as applied without running anything, all of them or none: one transaction
-    /// (adopting another tool's history).
+    /// Writes rows as applied without running anything, all of them or none (adopting another
+    /// tool's history): one query.
     #[doc(hidden)]
     fn record_all(
         conn: &mut Self::Connection,
         table: &Table,
         migrations: &[&Migration],
-    ) -> impl Future<Output = Result<(), Error>> + Send;
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let sql = Sql::new(Self::DIALECT, table);
+        let inserts: Vec<String> = migrations.iter().map(|m| sql.insert_if_absent(m)).collect();
+        let (all, undo) = sql.atomic(&(inserts.join(";\n") + ";"));
+        async move {
+            if let Err(e) = Self::execute(conn, all).await {
+                // The block is aborted, not ended: end it so the connection is usable again.
+                let _ = Self::execute(conn, undo.to_owned()).await;
+                return Err(Error::db(
+                    "recording the adopted migrations",
+                    "write the history table",
+                )(e));
+            }
+            Ok(())
+        }
+    }
 
     /// Reads the schema's catalog: the rows of the dialect's query in `migrate_core::snapshot`.
     #[doc(hidden)]
     fn catalog(conn: &mut Self::Connection)
     -> impl Future<Output = Result<TextRows, Error>> + Send;
 
-    /// Whether the server accepts no writes: a PostgreSQL hot standby (`pg_is_in_recovery()`).
-    /// Asked once, before the lock. `Ok(false)` by default.
+    /// What the server is, asked once before the lock: a PostgreSQL hot standby
+    /// (`pg_is_in_recovery()`), a Galera node (`wsrep_on`). A plain server by default.
     #[doc(hidden)]
-    fn read_only(conn: &mut Self::Connection) -> impl Future<Output = Result<bool, Error>> + Send {
+    fn server(conn: &mut Self::Connection) -> impl Future<Output = Result<Server, Error>> + Send {
         let _ = conn;
-        async { Ok(false) }
+        async { Ok(Server::default()) }
     }
 
     /// Starts recording which catalog objects the statements on this database change, so
@@ -229,14 +331,33 @@ pub trait Backend: Database + Sized {
         table: &str,
     ) -> impl Future<Output = (bool, Option<u64>)> + Send;
 
-    /// Runs a query whose columns are all text and returns its rows; `None` when the table it
-    /// reads does not exist. `table` is for messages.
+    /// Runs a query whose columns are all text (or `NULL`) and returns its rows; `None` when
+    /// the table it reads does not exist. `table` is for messages.
     #[doc(hidden)]
     fn text_rows(
         conn: &mut Self::Connection,
         table: &Table,
         sql: &str,
-    ) -> impl Future<Output = Result<Option<TextRows>, Error>> + Send;
+    ) -> impl Future<Output = Result<Option<TextRows>, Error>> + Send {
+        let sql = sql.to_owned();
+        async move {
+            match Self::fetch(conn, sql).await {
+                Ok(rows) => Ok(Some(rows)),
+                Err(e) if Self::is_missing_table(&e) => Ok(None),
+                Err(e) => Err(Error::history_read(&table.qualified())(e)),
+            }
+        }
+    }
+}
+
+/// What the server said it is, before the lock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Server {
+    /// A hot standby: it takes the lock and fails at the first write.
+    pub read_only: bool,
+    /// A Galera node (`wsrep_on`), with its schema-change method (`wsrep_OSU_method`):
+    /// `GET_LOCK` does not replicate, so only the table lock serialises runners.
+    pub galera: Option<String>,
 }
 
 /// Rows of text columns, `None` for SQL `NULL`.
@@ -406,14 +527,12 @@ pub(crate) fn scratch_name() -> String {
     format!("_migrate_scratch_{}_{nanos}", std::process::id())
 }
 
-/// Runs a query whose columns are all text (or `NULL`) and decodes its rows; `None` when
-/// `missing` says the error is a missing table.
+/// Runs a query whose columns are all text (or `NULL`) as one simple query, and decodes its
+/// rows.
 pub(crate) async fn fetch_text<DB>(
     conn: &mut DB::Connection,
-    table: &Table,
-    sql: &str,
-    missing: fn(&sqlx::Error) -> bool,
-) -> Result<Option<TextRows>, Error>
+    sql: String,
+) -> Result<TextRows, sqlx::Error>
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
@@ -421,26 +540,16 @@ where
     usize: sqlx::ColumnIndex<DB::Row>,
 {
     use sqlx::Row;
-    let rows = match sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
-        .await
-    {
-        Ok(rows) => rows,
-        Err(e) if missing(&e) => return Ok(None),
-        Err(e) => return Err(Error::history_read(&table.qualified())(e)),
-    };
+        .await?;
     rows.iter()
         .map(|row| {
             (0..row.len())
                 .map(|i| row.try_get::<Option<String>, _>(i))
                 .collect::<Result<Vec<_>, _>>()
         })
-        .collect::<Result<TextRows, _>>()
-        .map(Some)
-        .map_err(|e| Error::BadHistory {
-            table: table.qualified(),
-            detail: e.to_string(),
-        })
+        .collect()
 }
 
 /// What [`Backend::apply`] did.
@@ -514,32 +623,41 @@ pub(crate) fn statement_at(
     }
 }
 
-/// Decodes the rows of a history query (`version, name, checksum, status, applied_at,
-/// duration_ms`), the same for every database.
-pub(crate) fn history_rows<R>(rows: Vec<R>, table: &Table) -> Result<Vec<HistoryRow>, Error>
-where
-    R: sqlx::Row,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    usize: sqlx::ColumnIndex<R>,
-{
-    let read = |e: sqlx::Error| Error::BadHistory {
+/// Decodes the rows of [`Sql::select_history`] (`version, name, checksum, status,
+/// applied_at, duration_ms`, all text).
+pub(crate) fn history_rows(rows: TextRows, table: &Table) -> Result<Vec<HistoryRow>, Error> {
+    let bad = |detail: String| Error::BadHistory {
         table: table.qualified(),
-        detail: e.to_string(),
+        detail,
     };
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let status: String = row.try_get(3).map_err(read)?;
-        out.push(HistoryRow {
-            version: row.try_get(0).map_err(read)?,
-            name: row.try_get(1).map_err(read)?,
-            checksum: row.try_get(2).map_err(read)?,
-            status: HistoryRow::parse_status(&status, table)?,
-            applied_at: row.try_get(4).map_err(read)?,
-            duration_ms: row.try_get(5).map_err(read)?,
-        });
-    }
-    Ok(out)
+    rows.into_iter()
+        .map(|row| {
+            let mut cells = row.into_iter();
+            let mut next = |column: &str| {
+                cells
+                    .next()
+                    .flatten()
+                    .ok_or_else(|| bad(format!("a row has no {column}")))
+            };
+            let version = next("version")?;
+            let name = next("name")?;
+            let checksum = next("checksum")?;
+            let status = HistoryRow::parse_status(&next("status")?, table)?;
+            let applied_at = next("applied_at")?;
+            let duration = next("duration_ms")?;
+            let duration_ms = duration
+                .parse()
+                .map_err(|_| bad(format!("duration_ms `{duration}` is not a whole number")))?;
+            Ok(HistoryRow {
+                version,
+                name,
+                checksum,
+                status,
+                applied_at,
+                duration_ms,
+            })
+        })
+        .collect()
 }
 
 /// The database's own message for an error.

@@ -1,5 +1,6 @@
 //! MySQL and MariaDB: DDL commits implicitly, so every migration runs statement by statement
-//! behind a `dirty` history row; `GET_LOCK` serialises concurrent runners.
+//! behind a `dirty` history row; `GET_LOCK` serialises concurrent runners on one server (a
+//! Galera cluster takes the table lock instead: `GET_LOCK` does not replicate).
 
 use std::time::{Duration, Instant};
 
@@ -8,19 +9,27 @@ use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, MySql};
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_catalog,
-    fetch_text, history_rows, nth_statement, statement_at,
+    Applied, Backend, Direction, Server, Sql, Step, TextRows, batch, db_message, fetch_catalog,
+    fetch_text, nth_statement, statement_at,
 };
 use crate::error::{Error, FailedState, MigrationFailure};
-use crate::history::{HistoryRow, Table};
-use crate::migration::Migration;
+use crate::history::Table;
 
 /// The `GET_LOCK` name, computed by the server. `GET_LOCK` names are server-wide, so the name
 /// holds the database the table lives in (the one given with the table, else the connection's
 /// own): each database on a server migrates on its own. At most 64 characters: a prefix and
-/// 32 hex digits of the SHA-256 of `cargo-migrate:<database>.<table>`. `?` binds the table's
-/// database if one was given, then its name.
-const LOCK_NAME: &str = "CONCAT('cargo-migrate:', LEFT(SHA2(CONCAT('cargo-migrate:', COALESCE(?, DATABASE(), ''), '.', ?), 256), 32))";
+/// 32 hex digits of the SHA-256 of `cargo-migrate:<database>.<table>`.
+fn lock_name(table: &Table) -> String {
+    let sql = Sql::new(Dialect::Mysql, table);
+    let schema = table
+        .schema
+        .as_deref()
+        .map_or_else(|| "NULL".to_owned(), |s| sql.lit(s));
+    format!(
+        "CONCAT('cargo-migrate:', LEFT(SHA2(CONCAT('cargo-migrate:', COALESCE({schema}, DATABASE(), ''), '.', {}), 256), 32))",
+        sql.lit(&table.name)
+    )
+}
 
 fn is_missing_table(e: &sqlx::Error) -> bool {
     e.as_database_error()
@@ -34,41 +43,6 @@ fn is_missing_table(e: &sqlx::Error) -> bool {
 
 async fn exec(conn: &mut MySqlConnection, sql: &str) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-async fn bound(
-    conn: &mut MySqlConnection,
-    sql: String,
-    version: &str,
-    extra: &[&str],
-) -> Result<u64, sqlx::Error> {
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(version.to_owned());
-    for e in extra {
-        q = q.bind((*e).to_owned());
-    }
-    Ok(q.execute(&mut *conn).await?.rows_affected())
-}
-
-async fn insert(
-    conn: &mut MySqlConnection,
-    table: &Table,
-    m: &Migration,
-    status: &str,
-) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6), 0, ?, ?)",
-        table.qualified()
-    );
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(m.version())
-        .bind(m.name())
-        .bind(m.checksum())
-        .bind(m.down_sql())
-        .bind(status)
-        .bind(TOOL_VERSION)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -105,37 +79,19 @@ fn failure(step: Step<'_>, offset: Option<usize>, source: sqlx::Error) -> Error 
 impl Backend for MySql {
     const DIALECT: Dialect = Dialect::Mysql;
 
-    async fn read_history(
-        conn: &mut MySqlConnection,
-        table: &Table,
-    ) -> Result<Option<Vec<HistoryRow>>, Error> {
-        let sql = format!(
-            "SELECT version, name, checksum, status, DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s.%fZ'), duration_ms FROM {}",
-            table.qualified()
-        );
-        let rows = match sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await {
-            Ok(rows) => rows,
-            Err(e) if is_missing_table(&e) => return Ok(None),
-            Err(e) => return Err(Error::history_read(&table.qualified())(e)),
-        };
-        history_rows(rows, table).map(Some)
+    async fn execute(conn: &mut MySqlConnection, sql: String) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected())
     }
 
-    async fn stored_down(
-        conn: &mut MySqlConnection,
-        table: &Table,
-        version: &str,
-    ) -> Result<Option<String>, Error> {
-        let sql = format!(
-            "SELECT down_sql FROM {} WHERE version = ?",
-            table.qualified()
-        );
-        let row: Option<(Option<String>,)> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(version)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(Error::history_read(&table.qualified()))?;
-        Ok(row.and_then(|r| r.0))
+    async fn fetch(conn: &mut MySqlConnection, sql: String) -> Result<TextRows, sqlx::Error> {
+        fetch_text::<Self>(conn, sql).await
+    }
+
+    fn is_missing_table(e: &sqlx::Error) -> bool {
+        is_missing_table(e)
     }
 
     async fn lock(
@@ -144,16 +100,17 @@ impl Backend for MySql {
         timeout: Duration,
     ) -> Result<(), Error> {
         let seconds = timeout.as_secs_f64().max(0.001);
-        let (got,): (Option<i64>,) =
-            sqlx::query_as(AssertSqlSafe(format!("SELECT GET_LOCK({LOCK_NAME}, ?)")))
-                .bind(table.schema.as_deref())
-                .bind(&table.name)
-                .bind(seconds)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(Error::db("taking the migration lock", "call GET_LOCK"))?;
-        match got {
-            Some(1) => Ok(()),
+        let sql = format!(
+            "SELECT CAST(GET_LOCK({}, {seconds}) AS CHAR)",
+            lock_name(table)
+        );
+        let got = fetch_text::<Self>(conn, sql)
+            .await
+            .map_err(Error::db("taking the migration lock", "call GET_LOCK"))?
+            .first()
+            .and_then(|r| r.first().cloned().flatten());
+        match got.as_deref() {
+            Some("1") => Ok(()),
             _ => Err(Error::LockTimeout {
                 table: table.qualified(),
                 timeout,
@@ -161,22 +118,21 @@ impl Backend for MySql {
         }
     }
 
-    async fn unlock(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {
+    async fn settle(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {
         // The last migration's deferred flip, before another process may read the history.
-        let flipped = flip_pending(conn, table).await;
-        sqlx::query(AssertSqlSafe(format!("SELECT RELEASE_LOCK({LOCK_NAME})")))
-            .bind(table.schema.as_deref())
-            .bind(&table.name)
-            .execute(&mut *conn)
+        flip_pending(conn, table).await.map_err(Error::db(
+            "marking the run's last migration applied",
+            "write the history table",
+        ))
+    }
+
+    async fn unlock(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {
+        exec(conn, &format!("DO RELEASE_LOCK({})", lock_name(table)))
             .await
             .map_err(Error::db(
                 "releasing the migration lock",
                 "call RELEASE_LOCK",
-            ))?;
-        flipped.map_err(Error::db(
-            "marking the run's last migration applied",
-            "write the history table",
-        ))
+            ))
     }
 
     async fn prepare(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {
@@ -215,46 +171,23 @@ impl Backend for MySql {
         step: Step<'_>,
     ) -> Result<Applied, Error> {
         let m = step.migration;
-        let t = table.qualified();
+        let history = Sql::new(Dialect::Mysql, table);
         let write = || Error::recording(m, &table.qualified());
         // DDL commits implicitly here, so the row says `dirty` until the SQL has run. Going up,
         // the previous migration's flip to `applied` is deferred to this commit, which also
         // writes this migration's `dirty` row: one commit per migration instead of two, and
-        // still at most one `dirty` row at any time.
-        match step.direction {
-            Direction::Up => {
-                let flip = FLIP_PENDING.replace("{t}", &t);
-                exec(conn, "START TRANSACTION").await.map_err(write())?;
-                let marked = async {
-                    exec(conn, &flip).await?;
-                    if step.replace {
-                        bound(
-                            conn,
-                            format!("DELETE FROM {t} WHERE version = ?"),
-                            m.version(),
-                            &[],
-                        )
-                        .await?;
-                    }
-                    insert(conn, table, m, "dirty").await?;
-                    exec(conn, "COMMIT; SET @migrate_done = NULL").await
-                }
-                .await;
-                if let Err(e) = marked {
-                    let _ = exec(conn, "ROLLBACK").await;
-                    return Err(write()(e));
-                }
-            }
-            Direction::Down => {
-                bound(
-                    conn,
-                    format!("UPDATE {t} SET status = 'dirty' WHERE version = ?"),
-                    m.version(),
-                    &[],
-                )
-                .await
-                .map_err(write())?;
-            }
+        // still at most one `dirty` row at any time. One round trip.
+        let mark = match step.direction {
+            Direction::Up => format!(
+                "START TRANSACTION; {}; {}; COMMIT; SET @migrate_done = NULL",
+                FLIP_PENDING.replace("{t}", &table.qualified()),
+                history.mark_dirty(&step)
+            ),
+            Direction::Down => history.mark_dirty(&step),
+        };
+        if let Err(e) = exec(conn, &mark).await {
+            let _ = exec(conn, "ROLLBACK").await;
+            return Err(write()(e));
         }
         let started = Instant::now();
         let blank = migrate_core::split::split(step.sql, Dialect::Mysql)
@@ -277,119 +210,18 @@ impl Backend for MySql {
                     .map_err(|e| failure(step, Some(s.body.start), e))?;
             }
         }
-        let elapsed = started.elapsed().as_millis().to_string();
-        match step.direction {
+        let done = match step.direction {
             // Remembered in the session, and written by the next migration's commit or by
-            // `unlock`: no commit of its own.
-            Direction::Up => bound(
-                conn,
-                "SET @migrate_done = ?, @migrate_done_ms = ?".to_owned(),
-                m.version(),
-                &[&elapsed],
-            )
-            .await
-            .map_err(write())?,
-            Direction::Down => bound(
-                conn,
-                format!("DELETE FROM {t} WHERE version = ?"),
-                m.version(),
-                &[],
-            )
-            .await
-            .map_err(write())?,
-        };
-        Ok(Applied::RAN)
-    }
-
-    async fn record(conn: &mut MySqlConnection, table: &Table, m: &Migration) -> Result<(), Error> {
-        let sql = format!(
-            "INSERT IGNORE INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6), 0, 'applied', ?)",
-            table.qualified()
-        );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(m.version())
-            .bind(m.name())
-            .bind(m.checksum())
-            .bind(m.down_sql())
-            .bind(TOOL_VERSION)
-            .execute(&mut *conn)
-            .await
-            .map_err(Error::recording(m, &table.qualified()))?;
-        Ok(())
-    }
-
-    async fn mark_applied(
-        conn: &mut MySqlConnection,
-        table: &Table,
-        version: &str,
-    ) -> Result<u64, Error> {
-        bound(
-            conn,
-            format!(
-                "UPDATE {} SET status = 'applied' WHERE version = ?",
-                table.qualified()
+            // `settle`: no commit of its own.
+            Direction::Up => format!(
+                "SET @migrate_done = {}, @migrate_done_ms = {}",
+                history.lit(m.version()),
+                started.elapsed().as_millis()
             ),
-            version,
-            &[],
-        )
-        .await
-        .map_err(Error::db("updating the history table", "write it"))
-    }
-
-    async fn forget(
-        conn: &mut MySqlConnection,
-        table: &Table,
-        version: &str,
-    ) -> Result<u64, Error> {
-        bound(
-            conn,
-            format!("DELETE FROM {} WHERE version = ?", table.qualified()),
-            version,
-            &[],
-        )
-        .await
-        .map_err(Error::db("updating the history table", "write it"))
-    }
-
-    async fn rewrite(
-        conn: &mut MySqlConnection,
-        table: &Table,
-        m: &Migration,
-    ) -> Result<(), Error> {
-        let sql = format!(
-            "UPDATE {} SET name = ?, checksum = ?, down_sql = ? WHERE version = ?",
-            table.qualified()
-        );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(m.name())
-            .bind(m.checksum())
-            .bind(m.down_sql())
-            .bind(m.version())
-            .execute(&mut *conn)
-            .await
-            .map_err(Error::db("updating the history table", "write it"))?;
-        Ok(())
-    }
-
-    async fn record_all(
-        conn: &mut MySqlConnection,
-        table: &Table,
-        migrations: &[&Migration],
-    ) -> Result<(), Error> {
-        let failed = || {
-            Error::db(
-                "recording the adopted migrations",
-                "write the history table",
-            )
+            Direction::Down => history.delete(m.version()),
         };
-        exec(conn, "START TRANSACTION").await.map_err(failed())?;
-        for m in migrations {
-            if let Err(e) = Self::record(conn, table, m).await {
-                let _ = exec(conn, "ROLLBACK").await;
-                return Err(e);
-            }
-        }
-        exec(conn, "COMMIT").await.map_err(failed())
+        exec(conn, &done).await.map_err(write())?;
+        Ok(Applied::RAN)
     }
 
     async fn catalog(conn: &mut MySqlConnection) -> Result<TextRows, Error> {
@@ -401,6 +233,33 @@ impl Backend for MySql {
         let mariadb = mariadb.is_some_and(|v| v.contains("MariaDB"));
         let sql = migrate_core::snapshot::query(Dialect::Mysql, mariadb);
         fetch_catalog::<Self>(conn, sql).await
+    }
+
+    async fn server(conn: &mut MySqlConnection) -> Result<Server, Error> {
+        // `wsrep_*` exist on MariaDB (off without a cluster), not on MySQL: no row there.
+        let rows = fetch_text::<Self>(
+            conn,
+            "SHOW VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_OSU_method')".to_owned(),
+        )
+        .await
+        .map_err(Error::db("asking the server what it is", "connect"))?;
+        let value = |name: &str| {
+            rows.iter()
+                .find(|r| {
+                    r.first()
+                        .cloned()
+                        .flatten()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                })
+                .and_then(|r| r.get(1).cloned().flatten())
+        };
+        let galera = value("wsrep_on")
+            .is_some_and(|on| on.eq_ignore_ascii_case("ON"))
+            .then(|| value("wsrep_OSU_method").unwrap_or_default());
+        Ok(Server {
+            read_only: false,
+            galera,
+        })
     }
 
     async fn create_scratch(pool: &sqlx::MySqlPool, name: &str) -> Result<sqlx::MySqlPool, Error> {
@@ -447,13 +306,5 @@ impl Backend for MySql {
         let rows = super::fetch_count::<Self>(conn, format!("SELECT COUNT(*) FROM {quoted}")).await;
         // MySQL's plan says itself which indexes could serve (`possible_keys`).
         (false, rows)
-    }
-
-    async fn text_rows(
-        conn: &mut MySqlConnection,
-        table: &Table,
-        sql: &str,
-    ) -> Result<Option<TextRows>, Error> {
-        fetch_text::<Self>(conn, table, sql, is_missing_table).await
     }
 }

@@ -9,31 +9,32 @@ use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, Postgres};
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_text,
-    history_rows, nth_statement, statement_at,
+    Applied, Backend, Direction, Server, Sql, Step, TextRows, batch, db_message, fetch_text,
+    nth_statement, statement_at,
 };
 use crate::error::{Error, FailedState, MigrationFailure};
-use crate::history::{HistoryRow, Table};
-use crate::migration::Migration;
-
-/// A string literal that reads back exactly, whatever `standard_conforming_strings` says.
-fn lit(s: &str) -> String {
-    format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
-}
-
-fn opt_lit(s: Option<&str>) -> String {
-    s.map_or_else(|| "NULL".to_owned(), lit)
-}
+use crate::history::Table;
 
 /// The advisory lock key, computed by the server from the schema the table really lives in:
 /// an existing table's own schema (found through `search_path` when the name is not
 /// qualified), else the schema it will be created in. So `_migrations` and
 /// `public._migrations` are one lock, and tenants in different schemas do not wait for each
-/// other. The key is the first 64 bits of the MD5 of `cargo-migrate:<schema>.<table>`; `$1` is
-/// the table as configured, `$2` its schema if one was given.
-const LOCK_KEY: &str = "('x' || left(md5('cargo-migrate:' || coalesce(\
-     (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)), \
-     $2, current_schema(), 'public') || '.' || $3), 16))::bit(64)::bigint";
+/// other. The key is the first 64 bits of the MD5 of `cargo-migrate:<schema>.<table>`. Written
+/// with literals: one simple query, nothing prepared.
+fn lock_key(table: &Table) -> String {
+    let sql = Sql::new(Dialect::Postgres, table);
+    let schema = table
+        .schema
+        .as_deref()
+        .map_or_else(|| "NULL".to_owned(), |s| sql.lit(s));
+    format!(
+        "('x' || left(md5('cargo-migrate:' || coalesce(\
+         (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass({})), \
+         {schema}, current_schema(), 'public') || '.' || {}), 16))::bit(64)::bigint",
+        sql.lit(&table.qualified()),
+        sql.lit(&table.name)
+    )
+}
 
 fn is_missing_table(e: &sqlx::Error) -> bool {
     e.as_database_error()
@@ -46,23 +47,6 @@ async fn exec(conn: &mut PgConnection, sql: String) -> Result<(), sqlx::Error> {
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-fn insert_row(table: &Table, m: &Migration, status: &str, timed: bool) -> String {
-    let duration = if timed {
-        "(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::bigint"
-    } else {
-        "0"
-    };
-    format!(
-        "INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES ({}, {}, {}, {}, now(), {duration}, '{status}', {})",
-        table.qualified(),
-        lit(m.version()),
-        lit(m.name()),
-        lit(m.checksum()),
-        opt_lit(m.down_sql()),
-        lit(TOOL_VERSION),
-    )
 }
 
 fn failure(
@@ -221,54 +205,35 @@ SELECT * FROM (
 impl Backend for Postgres {
     const DIALECT: Dialect = Dialect::Postgres;
 
-    async fn read_history(
-        conn: &mut PgConnection,
-        table: &Table,
-    ) -> Result<Option<Vec<HistoryRow>>, Error> {
-        let sql = format!(
-            "SELECT version, name, checksum, status, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), duration_ms FROM {}",
-            table.qualified()
-        );
-        let rows = match sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await {
-            Ok(rows) => rows,
-            Err(e) if is_missing_table(&e) => return Ok(None),
-            Err(e) => return Err(Error::history_read(&table.qualified())(e)),
-        };
-        history_rows(rows, table).map(Some)
+    async fn execute(conn: &mut PgConnection, sql: String) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected())
     }
 
-    async fn stored_down(
-        conn: &mut PgConnection,
-        table: &Table,
-        version: &str,
-    ) -> Result<Option<String>, Error> {
-        let sql = format!(
-            "SELECT down_sql FROM {} WHERE version = $1",
-            table.qualified()
-        );
-        let row: Option<(Option<String>,)> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(version)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(Error::history_read(&table.qualified()))?;
-        Ok(row.and_then(|r| r.0))
+    async fn fetch(conn: &mut PgConnection, sql: String) -> Result<TextRows, sqlx::Error> {
+        fetch_text::<Self>(conn, sql).await
+    }
+
+    fn is_missing_table(e: &sqlx::Error) -> bool {
+        is_missing_table(e)
     }
 
     async fn lock(conn: &mut PgConnection, table: &Table, timeout: Duration) -> Result<(), Error> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(20);
-        let sql = format!("SELECT pg_try_advisory_lock({LOCK_KEY})");
+        let sql = format!("SELECT pg_try_advisory_lock({})::text", lock_key(table));
         loop {
-            let (taken,): (bool,) = sqlx::query_as(AssertSqlSafe(sql.as_str()))
-                .bind(table.qualified())
-                .bind(table.schema.as_deref())
-                .bind(&table.name)
-                .fetch_one(&mut *conn)
+            let taken = fetch_text::<Self>(conn, sql.clone())
                 .await
                 .map_err(Error::db(
                     "taking the migration lock",
                     "call pg_try_advisory_lock",
-                ))?;
+                ))?
+                .first()
+                .and_then(|r| r.first().cloned().flatten())
+                .is_some_and(|t| t == "true");
             if taken {
                 return Ok(());
             }
@@ -284,19 +249,15 @@ impl Backend for Postgres {
     }
 
     async fn unlock(conn: &mut PgConnection, table: &Table) -> Result<(), Error> {
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT pg_advisory_unlock({LOCK_KEY})"
-        )))
-        .bind(table.qualified())
-        .bind(table.schema.as_deref())
-        .bind(&table.name)
-        .execute(&mut *conn)
+        exec(
+            conn,
+            format!("SELECT pg_advisory_unlock({})", lock_key(table)),
+        )
         .await
         .map_err(Error::db(
             "releasing the migration lock",
             "call pg_advisory_unlock",
-        ))?;
-        Ok(())
+        ))
     }
 
     async fn prepare(conn: &mut PgConnection, table: &Table) -> Result<(), Error> {
@@ -331,17 +292,13 @@ impl Backend for Postgres {
         step: Step<'_>,
     ) -> Result<Applied, Error> {
         let m = step.migration;
-        let t = table.qualified();
+        let history = Sql::new(Dialect::Postgres, table);
         if step.mode == TransactionMode::Transaction {
-            let record = match step.direction {
-                Direction::Up if step.replace => format!(
-                    "DELETE FROM {t} WHERE version = {};\n{}",
-                    lit(m.version()),
-                    insert_row(table, m, "applied", true)
-                ),
-                Direction::Up => insert_row(table, m, "applied", true),
-                Direction::Down => format!("DELETE FROM {t} WHERE version = {}", lit(m.version())),
-            };
+            let record = history.record_step(
+                &step,
+                "applied",
+                "(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::bigint",
+            );
             // One round trip: the migration and its row in an explicit transaction block. (An
             // implicit one would not do: a `BEGIN` inside the migration would turn it into an
             // explicit block that stays open after the query, and is rolled back with the
@@ -359,18 +316,7 @@ impl Backend for Postgres {
         }
 
         // Outside a transaction: the row says `dirty` until the SQL has run.
-        let mark = match step.direction {
-            Direction::Up if step.replace => format!(
-                "DELETE FROM {t} WHERE version = {};\n{}",
-                lit(m.version()),
-                insert_row(table, m, "dirty", false)
-            ),
-            Direction::Up => insert_row(table, m, "dirty", false),
-            Direction::Down => format!(
-                "UPDATE {t} SET status = 'dirty' WHERE version = {}",
-                lit(m.version())
-            ),
-        };
+        let mark = history.mark_dirty(&step);
         exec(conn, mark)
             .await
             .map_err(Error::recording(m, &table.qualified()))?;
@@ -389,12 +335,8 @@ impl Backend for Postgres {
             }
         }
         let done = match step.direction {
-            Direction::Up => format!(
-                "UPDATE {t} SET status = 'applied', duration_ms = {}, applied_at = now() WHERE version = {}",
-                started.elapsed().as_millis(),
-                lit(m.version())
-            ),
-            Direction::Down => format!("DELETE FROM {t} WHERE version = {}", lit(m.version())),
+            Direction::Up => history.finish(m.version(), started.elapsed().as_millis()),
+            Direction::Down => history.delete(m.version()),
         };
         exec(conn, done)
             .await
@@ -402,93 +344,25 @@ impl Backend for Postgres {
         Ok(Applied::RAN)
     }
 
-    async fn record(conn: &mut PgConnection, table: &Table, m: &Migration) -> Result<(), Error> {
-        let sql = format!(
-            "{} ON CONFLICT (version) DO NOTHING",
-            insert_row(table, m, "applied", false)
-        );
-        exec(conn, sql)
-            .await
-            .map_err(Error::recording(m, &table.qualified()))
-    }
-
-    async fn mark_applied(
-        conn: &mut PgConnection,
-        table: &Table,
-        version: &str,
-    ) -> Result<u64, Error> {
-        let sql = format!(
-            "UPDATE {} SET status = 'applied' WHERE version = $1",
-            table.qualified()
-        );
-        let done = sqlx::query(AssertSqlSafe(sql))
-            .bind(version)
-            .execute(&mut *conn)
-            .await
-            .map_err(Error::db("updating the history table", "write it"))?;
-        Ok(done.rows_affected())
-    }
-
-    async fn forget(conn: &mut PgConnection, table: &Table, version: &str) -> Result<u64, Error> {
-        let sql = format!("DELETE FROM {} WHERE version = $1", table.qualified());
-        let done = sqlx::query(AssertSqlSafe(sql))
-            .bind(version)
-            .execute(&mut *conn)
-            .await
-            .map_err(Error::db("updating the history table", "write it"))?;
-        Ok(done.rows_affected())
-    }
-
-    async fn rewrite(conn: &mut PgConnection, table: &Table, m: &Migration) -> Result<(), Error> {
-        let sql = format!(
-            "UPDATE {} SET name = $2, checksum = $3, down_sql = $4 WHERE version = $1",
-            table.qualified()
-        );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(m.version())
-            .bind(m.name())
-            .bind(m.checksum())
-            .bind(m.down_sql())
-            .execute(&mut *conn)
-            .await
-            .map_err(Error::db("updating the history table", "write it"))?;
-        Ok(())
-    }
-
-    async fn record_all(
-        conn: &mut PgConnection,
-        table: &Table,
-        migrations: &[&Migration],
-    ) -> Result<(), Error> {
-        let mut sql = String::from("BEGIN;\n");
-        for m in migrations {
-            sql.push_str(&insert_row(table, m, "applied", false));
-            sql.push_str(" ON CONFLICT (version) DO NOTHING;\n");
-        }
-        sql.push_str("COMMIT;");
-        if let Err(e) = exec(conn, sql).await {
-            // The block is aborted, not ended: end it so the connection is usable again.
-            let _ = exec(conn, "ROLLBACK".to_owned()).await;
-            return Err(Error::db(
-                "recording the adopted migrations",
-                "write the history table",
-            )(e));
-        }
-        Ok(())
-    }
-
     async fn catalog(conn: &mut PgConnection) -> Result<TextRows, Error> {
         catalog_rows(conn, None).await
     }
 
-    async fn read_only(conn: &mut PgConnection) -> Result<bool, Error> {
-        sqlx::query_scalar("SELECT pg_is_in_recovery()")
-            .fetch_one(&mut *conn)
+    async fn server(conn: &mut PgConnection) -> Result<Server, Error> {
+        let rows = fetch_text::<Self>(conn, "SELECT pg_is_in_recovery()::text".to_owned())
             .await
             .map_err(Error::db(
                 "asking the server whether it is a standby",
                 "connect",
-            ))
+            ))?;
+        let read_only = rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .is_some_and(|t| t == "true");
+        Ok(Server {
+            read_only,
+            galera: None,
+        })
     }
 
     async fn track_catalog(conn: &mut PgConnection) -> Result<bool, Error> {
@@ -630,13 +504,5 @@ impl Backend for Postgres {
         .await;
         let rows = super::fetch_count::<Self>(conn, format!("SELECT count(*) FROM {quoted}")).await;
         (indexes.is_some_and(|n| n > 0), rows)
-    }
-
-    async fn text_rows(
-        conn: &mut PgConnection,
-        table: &Table,
-        sql: &str,
-    ) -> Result<Option<TextRows>, Error> {
-        fetch_text::<Self>(conn, table, sql, is_missing_table).await
     }
 }

@@ -11,12 +11,11 @@ use sqlx::{AssertSqlSafe, Sqlite};
 use migrate_core::sqlite::foreign_keys_off;
 
 use super::{
-    Applied, Backend, Direction, Step, TOOL_VERSION, TextRows, batch, db_message, fetch_catalog,
-    fetch_text, history_rows, nth_statement, statement_at,
+    Applied, Backend, Direction, Sql, Step, TextRows, batch, db_message, fetch_catalog, fetch_text,
+    nth_statement, statement_at,
 };
 use crate::error::{DanglingReference, Error, FailedState, MigrationFailure};
-use crate::history::{HistoryRow, Table};
-use crate::migration::Migration;
+use crate::history::Table;
 
 async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
@@ -59,78 +58,26 @@ async fn begin_immediate(
     }
 }
 
+/// The status of a version's row, if it has one.
 async fn recorded(
     conn: &mut SqliteConnection,
     table: &Table,
     version: &str,
 ) -> Result<Option<String>, Error> {
+    let history = Sql::new(Dialect::Sqlite, table);
     let sql = format!(
-        "SELECT status FROM {} WHERE version = ?1",
-        table.qualified()
+        "SELECT status FROM {} WHERE version = {}",
+        table.qualified(),
+        history.lit(version)
     );
-    let row: Option<(String,)> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(version)
-        .fetch_optional(&mut *conn)
+    let rows = fetch_text::<Sqlite>(conn, sql)
         .await
         .map_err(Error::history_read(&table.qualified()))?;
-    Ok(row.map(|r| r.0))
-}
-
-async fn insert(
-    conn: &mut SqliteConnection,
-    table: &Table,
-    m: &Migration,
-    status: &str,
-    duration_ms: i64,
-) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?5, ?6, ?7)",
-        table.qualified()
-    );
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(m.version())
-        .bind(m.name())
-        .bind(m.checksum())
-        .bind(m.down_sql())
-        .bind(duration_ms)
-        .bind(status)
-        .bind(TOOL_VERSION)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-async fn delete(
-    conn: &mut SqliteConnection,
-    table: &Table,
-    version: &str,
-) -> Result<u64, sqlx::Error> {
-    let sql = format!("DELETE FROM {} WHERE version = ?1", table.qualified());
-    Ok(sqlx::query(AssertSqlSafe(sql))
-        .bind(version)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected())
-}
-
-async fn set_status(
-    conn: &mut SqliteConnection,
-    table: &Table,
-    version: &str,
-    status: &str,
-    duration_ms: i64,
-) -> Result<u64, sqlx::Error> {
-    let sql = format!(
-        "UPDATE {} SET status = ?2, duration_ms = ?3 WHERE version = ?1",
-        table.qualified()
-    );
-    Ok(sqlx::query(AssertSqlSafe(sql))
-        .bind(version)
-        .bind(status)
-        .bind(duration_ms)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected())
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next())
+        .flatten())
 }
 
 fn failure(
@@ -169,39 +116,9 @@ async fn run_statements(
     Ok(())
 }
 
-/// A SQLite string literal: quotes doubled, nothing else is special.
-fn lit(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-/// The statement that records a step: the history row for up, its deletion for down.
+/// The statement that records a step that ran in `elapsed_ms`.
 fn record_sql(table: &Table, step: Step<'_>, elapsed_ms: i64) -> String {
-    let m = step.migration;
-    match step.direction {
-        Direction::Up => format!(
-            "{}INSERT INTO {} (version, name, checksum, down_sql, applied_at, duration_ms, status, tool_version) VALUES ({}, {}, {}, {}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), {elapsed_ms}, 'applied', {})",
-            if step.replace {
-                format!(
-                    "DELETE FROM {} WHERE version = {};\n",
-                    table.qualified(),
-                    lit(m.version())
-                )
-            } else {
-                String::new()
-            },
-            table.qualified(),
-            lit(m.version()),
-            lit(m.name()),
-            lit(m.checksum()),
-            m.down_sql().map_or_else(|| "NULL".to_owned(), lit),
-            lit(TOOL_VERSION),
-        ),
-        Direction::Down => format!(
-            "DELETE FROM {} WHERE version = {}",
-            table.qualified(),
-            lit(m.version())
-        ),
-    }
+    Sql::new(Dialect::Sqlite, table).record_step(&step, "applied", &elapsed_ms.to_string())
 }
 
 /// A migration that says `PRAGMA foreign_keys = OFF`, run as SQLite's documentation
@@ -310,37 +227,19 @@ const WRITE_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 impl Backend for Sqlite {
     const DIALECT: Dialect = Dialect::Sqlite;
 
-    async fn read_history(
-        conn: &mut SqliteConnection,
-        table: &Table,
-    ) -> Result<Option<Vec<HistoryRow>>, Error> {
-        let sql = format!(
-            "SELECT version, name, checksum, status, applied_at, duration_ms FROM {}",
-            table.qualified()
-        );
-        let rows = match sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await {
-            Ok(rows) => rows,
-            Err(e) if is_missing_table(&e) => return Ok(None),
-            Err(e) => return Err(Error::history_read(&table.qualified())(e)),
-        };
-        history_rows(rows, table).map(Some)
+    async fn execute(conn: &mut SqliteConnection, sql: String) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected())
     }
 
-    async fn stored_down(
-        conn: &mut SqliteConnection,
-        table: &Table,
-        version: &str,
-    ) -> Result<Option<String>, Error> {
-        let sql = format!(
-            "SELECT down_sql FROM {} WHERE version = ?1",
-            table.qualified()
-        );
-        let row: Option<(Option<String>,)> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(version)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(Error::history_read(&table.qualified()))?;
-        Ok(row.and_then(|r| r.0))
+    async fn fetch(conn: &mut SqliteConnection, sql: String) -> Result<TextRows, sqlx::Error> {
+        fetch_text::<Self>(conn, sql).await
+    }
+
+    fn is_missing_table(e: &sqlx::Error) -> bool {
+        is_missing_table(e)
     }
 
     /// SQLite's lock is its write lock: the run is one `BEGIN IMMEDIATE` transaction, whose
@@ -441,19 +340,11 @@ impl Backend for Sqlite {
             (Ok(s), Direction::Up) => s.is_some(),
             (Ok(s), Direction::Down) => s.is_none(),
         };
+        let history = Sql::new(Dialect::Sqlite, table);
         let marked = if already {
             Ok(())
         } else {
-            match step.direction {
-                Direction::Up if step.replace => match delete(conn, table, m.version()).await {
-                    Ok(_) => insert(conn, table, m, "dirty", 0).await,
-                    Err(e) => Err(e),
-                },
-                Direction::Up => insert(conn, table, m, "dirty", 0).await,
-                Direction::Down => set_status(conn, table, m.version(), "dirty", 0)
-                    .await
-                    .map(|_| ()),
-            }
+            exec(conn, &history.mark_dirty(&step)).await
         };
         if let Err(e) = marked {
             let _ = exec(conn, "ROLLBACK").await;
@@ -481,103 +372,16 @@ impl Backend for Sqlite {
         if let Err((offset, e)) = ran {
             return Err(failure(step, offset, FailedState::Dirty, e));
         }
-        let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        match step.direction {
-            Direction::Up => set_status(conn, table, m.version(), "applied", elapsed)
-                .await
-                .map_err(write())?,
-            Direction::Down => delete(conn, table, m.version()).await.map_err(write())?,
+        let done = match step.direction {
+            Direction::Up => history.finish(m.version(), started.elapsed().as_millis()),
+            Direction::Down => history.delete(m.version()),
         };
+        exec(conn, &done).await.map_err(write())?;
         begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
         Ok(Applied {
             ran: true,
             relocked: true,
         })
-    }
-
-    async fn record(
-        conn: &mut SqliteConnection,
-        table: &Table,
-        m: &Migration,
-    ) -> Result<(), Error> {
-        if recorded(conn, table, m.version()).await?.is_some() {
-            return Ok(());
-        }
-        insert(conn, table, m, "applied", 0)
-            .await
-            .map_err(Error::recording(m, &table.qualified()))
-    }
-
-    async fn mark_applied(
-        conn: &mut SqliteConnection,
-        table: &Table,
-        version: &str,
-    ) -> Result<u64, Error> {
-        let sql = format!(
-            "UPDATE {} SET status = 'applied' WHERE version = ?1",
-            table.qualified()
-        );
-        Ok(sqlx::query(AssertSqlSafe(sql))
-            .bind(version)
-            .execute(&mut *conn)
-            .await
-            .map_err(Error::db("updating the history table", "write it"))?
-            .rows_affected())
-    }
-
-    async fn forget(
-        conn: &mut SqliteConnection,
-        table: &Table,
-        version: &str,
-    ) -> Result<u64, Error> {
-        delete(conn, table, version)
-            .await
-            .map_err(Error::db("updating the history table", "write it"))
-    }
-
-    async fn rewrite(
-        conn: &mut SqliteConnection,
-        table: &Table,
-        m: &Migration,
-    ) -> Result<(), Error> {
-        let sql = format!(
-            "UPDATE {} SET name = ?2, checksum = ?3, down_sql = ?4 WHERE version = ?1",
-            table.qualified()
-        );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(m.version())
-            .bind(m.name())
-            .bind(m.checksum())
-            .bind(m.down_sql())
-            .execute(&mut *conn)
-            .await
-            .map_err(Error::db("updating the history table", "write it"))?;
-        Ok(())
-    }
-
-    async fn record_all(
-        conn: &mut SqliteConnection,
-        table: &Table,
-        migrations: &[&Migration],
-    ) -> Result<(), Error> {
-        // Inside the run's transaction (see `lock`): a savepoint makes the rows all or none.
-        let failed = || {
-            Error::db(
-                "recording the adopted migrations",
-                "write the history table",
-            )
-        };
-        exec(conn, "SAVEPOINT migrate_adopt")
-            .await
-            .map_err(failed())?;
-        for m in migrations {
-            if let Err(e) = Self::record(conn, table, m).await {
-                let _ = exec(conn, "ROLLBACK TO migrate_adopt").await;
-                let _ = exec(conn, "RELEASE migrate_adopt").await;
-                return Err(e);
-            }
-        }
-        exec(conn, "RELEASE migrate_adopt").await.map_err(failed())
     }
 
     async fn catalog(conn: &mut SqliteConnection) -> Result<TextRows, Error> {
@@ -637,13 +441,5 @@ impl Backend for Sqlite {
         .await;
         let rows = super::fetch_count::<Self>(conn, format!("SELECT count(*) FROM {quoted}")).await;
         (indexes.is_some_and(|n| n > 0), rows)
-    }
-
-    async fn text_rows(
-        conn: &mut SqliteConnection,
-        table: &Table,
-        sql: &str,
-    ) -> Result<Option<TextRows>, Error> {
-        fetch_text::<Self>(conn, table, sql, is_missing_table).await
     }
 }
