@@ -12,8 +12,9 @@
 # PORTn, so clusters started in parallel do not collide. `start` prints the URLs only once the
 # cluster size is 3 and every node is Synced; after GALERA_TIMEOUT seconds (default 90) it stops
 # what it started and exits 1. `stop` works on a half-started DIR too, then removes DIR. DIR
-# must be reachable by the `mysql` user (e.g. under /tmp). Exit 3 when this machine cannot run
-# it (no mariadbd, mariadb-install-db or Galera library, no `mysql` user): the tests then skip.
+# must be reachable by the `mysql` user (e.g. under /tmp) and short (sockets live in it). Exit 3
+# when this machine cannot run it (no mariadbd, mariadb-install-db, mariadb client, rsync or Galera
+# library, no `mysql` user): the tests then skip.
 set -euo pipefail
 cmd=${1:?start or stop}
 provider=/usr/lib/galera/libgalera_smm.so
@@ -63,22 +64,30 @@ dir_pids() {
 }
 
 # Shut the nodes down (mariadb-admin, or SIGTERM to a node that has no socket yet), SIGKILL
-# whatever is left after about 3 s, then remove DIR. Works on a half-started DIR too. Nodes that
-# leave together often wait out Galera's evs.suspect_timeout (5 s) for each other: the SIGKILL
-# cuts that short, which is harmless as the data is thrown away.
+# whatever is left after about 3 s (harmless: the data is thrown away), then remove DIR. Works on
+# a half-started DIR too.
 stop_dir() {
     local dir=$1 node pid pids admins=() i
     [ -d "$dir" ] || return 0
     for node in "$dir"/node1 "$dir"/node2 "$dir"/node3; do
         if [ -S "$node/s.sock" ]; then
-            # Run from the node's folder, so that its command line does not name it (dir_pids);
-            # it waits at most 3 s for the server to go.
-            (cd "$node" && exec mariadb-admin --no-defaults --socket=s.sock -uroot --connect-timeout=2 \
-                --shutdown-timeout=3 shutdown) </dev/null >/dev/null 2>&1 &
+            # Run from the node's folder, so that their command lines do not name it (dir_pids).
+            # A short evs.suspect_timeout lets nodes leaving together stop waiting for each other
+            # sooner; mariadb-admin waits at most 3 s for the server to go.
+            (
+                cd "$node" || exit
+                mariadb --no-defaults --socket=s.sock -uroot --connect-timeout=2 \
+                    -e "SET GLOBAL wsrep_provider_options = 'evs.suspect_timeout=PT1S'" || true
+                exec mariadb-admin --no-defaults --socket=s.sock -uroot --connect-timeout=2 \
+                    --shutdown-timeout=3 shutdown
+            ) </dev/null >/dev/null 2>&1 &
             admins+=($!)
         else
+            # No socket (yet): SIGTERM, if the pid recorded at launch is still that mariadbd.
             pid=$(cat "$node/launch.pid" 2>/dev/null || true)
-            [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+            if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$node/my.cnf"; then
+                kill -TERM "$pid" 2>/dev/null || true
+            fi
         fi
     done
     for i in $(seq 15); do
@@ -106,8 +115,7 @@ stop_dir() {
 free_ports() {
     local n=$1
     shift
-    if command -v python3 >/dev/null; then
-        python3 - "$n" "$@" <<'EOF'
+    if command -v python3 >/dev/null && python3 - "$n" "$@" 2>/dev/null <<'EOF'
 import socket, sys
 n, avoid = int(sys.argv[1]), set(sys.argv[2:])
 held = []
@@ -119,7 +127,9 @@ while len(held) < n:
     held.append(s)
 print("\n".join(str(s.getsockname()[1]) for s in held))
 EOF
-    else
+    then
+        return 0
+    else # no python3: pick at random among the ports nobody holds now
         local used p got=""
         used=" $* $(ss -Htan 2>/dev/null | awk '{n=split($4,a,":"); printf "%s ", a[n]}') "
         while [ "$(wc -w <<<"$got")" -lt "$n" ]; do
@@ -145,6 +155,10 @@ start)
     dir=${5:?folder}
     dir=$(realpath -m -- "$dir")
     deadline=$((SECONDS + ${GALERA_TIMEOUT:-90}))
+    if [ "${#dir}" -gt 90 ]; then
+        echo "galera.sh: $dir is too long a path for the nodes' unix sockets" >&2
+        exit 1
+    fi
     [ -e "$dir" ] && stop_dir "$dir"
     mkdir -p "$dir"
     trap 'stop_dir "$dir"' EXIT
@@ -165,7 +179,8 @@ start)
     mapfile -t g < <(free_ports 9 "${ports[@]}")
     [ "${#g[@]}" = 9 ] || fail "could not find free ports for Galera"
     cluster="gcomm://127.0.0.1:${g[0]},127.0.0.1:${g[1]},127.0.0.1:${g[2]}"
-    name="galera_$(basename "$dir" | tr -c 'A-Za-z0-9_\n' _ | cut -c1-24)_$$"
+    # Galera refuses a group name over 32 characters: a short hash of DIR and the pid.
+    name="g$(printf '%s' "$dir" | md5sum | cut -c1-12)_$$"
     for n in 1 2 3; do
         node=$dir/node$n
         mkdir -p "$node/data"

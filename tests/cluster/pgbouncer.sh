@@ -29,16 +29,24 @@ as_user() {
     if [ "$(id -u)" = 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi
 }
 
-# The pgbouncer started for DIR: the pid in its pid file, or any pgbouncer reading DIR's config.
+# Whether process $2 is a pgbouncer reading DIR's config.
+ours() {
+    local dir=$1 args
+    mapfile -d '' -t args 2>/dev/null <"/proc/$2/cmdline" || return 1
+    [ "${#args[@]}" -gt 0 ] && [ "${args[0]##*/}" = pgbouncer ] && [[ " ${args[*]} " == *" $dir/pgbouncer.ini "* ]]
+}
+
+# The pgbouncer started for DIR: the pid in its pid file, else any pgbouncer reading its config.
 bouncer_pids() {
-    local dir=$1 p args
+    local dir=$1 p
     p=$(cat "$dir/pgbouncer.pid" 2>/dev/null || true)
-    [ -n "$p" ] && [ -d "/proc/$p" ] && echo "$p"
+    if [ -n "$p" ] && ours "$dir" "$p"; then
+        echo "$p"
+        return 0
+    fi
     for p in /proc/[0-9]*; do
         p=${p#/proc/}
-        mapfile -d '' -t args 2>/dev/null <"/proc/$p/cmdline" || continue
-        [ "${#args[@]}" -gt 0 ] && [ "${args[0]##*/}" = pgbouncer ] || continue
-        [[ " ${args[*]} " == *" $dir/pgbouncer.ini "* ]] && echo "$p"
+        ours "$dir" "$p" && echo "$p"
     done
     return 0
 }

@@ -141,7 +141,7 @@ impl Snapshot {
     }
 
     /// Reads a dialect's catalog rows, the rows of its file's [`query`], leaving out the
-    /// history table `table` (in `schema` on PostgreSQL, where a given schema also limits the
+    /// history table `table` and its lock table (`<table>_lock`) (in `schema` on PostgreSQL, where a given schema also limits the
     /// snapshot to that schema).
     pub fn from_catalog(
         dialect: Dialect,

@@ -63,7 +63,10 @@ pub fn snapshot<R: Row>(rows: &[R], table: &str) -> Snapshot {
         out.push(vec![Some(kind), Some(name), table, Some(attr), Some(value)]);
     }
     let mut snapshot = Snapshot::from_rows(&out);
-    snapshot.retain(|_, object| object.table.as_deref() != Some(table));
+    let lock = format!("{table}_lock");
+    snapshot.retain(|_, object| {
+        object.table.as_deref() != Some(table) && object.table.as_deref() != Some(lock.as_str())
+    });
     snapshot
 }
 

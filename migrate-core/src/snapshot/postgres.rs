@@ -86,8 +86,8 @@ fn nextval_target(default: &str) -> Option<String> {
 /// The catalog query: rows of `(kind, name, table, attribute, value)`, all text.
 pub const QUERY: &str = include_str!("postgres.sql");
 
-/// The snapshot of the query's rows, without the history table `table` (in `schema`, or the
-/// current schema) and, when `schema` is given, without every other schema: a tenant's
+/// The snapshot of the query's rows, without the history table `table` and its lock table
+/// (in `schema`, or the current schema) and, when `schema` is given, without every other schema: a tenant's
 /// migrations are compared in its own schema.
 pub fn snapshot<R: Row>(rows: &[R], schema: Option<&str>, table: &str) -> Snapshot {
     let current = rows
@@ -96,6 +96,7 @@ pub fn snapshot<R: Row>(rows: &[R], schema: Option<&str>, table: &str) -> Snapsh
         .and_then(|r| cell(r, 1))
         .unwrap_or_else(|| "public".to_owned());
     let history = format!("{}.{table}", schema.unwrap_or(&current));
+    let lock = format!("{history}_lock");
     let mut snapshot = Snapshot::from_rows(rows);
     snapshot.map_definitions(&["function", "procedure"], body_lines);
     name_owned_sequences(&mut snapshot);
@@ -115,7 +116,8 @@ pub fn snapshot<R: Row>(rows: &[R], schema: Option<&str>, table: &str) -> Snapsh
         if key.kind == "current schema" {
             return false;
         }
-        if object.table.as_deref().map(unquoted).as_deref() == Some(history.as_str()) {
+        let owner = object.table.as_deref().map(unquoted);
+        if owner.as_deref() == Some(history.as_str()) || owner.as_deref() == Some(lock.as_str()) {
             return false;
         }
         match schema {

@@ -24,6 +24,7 @@ pub const QUERY: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
 /// The snapshot of the query's rows, without the history table `table`.
 pub fn snapshot<R: Row>(rows: &[R], table: &str) -> Snapshot {
     let history = table.to_lowercase();
+    let lock = format!("{history}_lock");
     let mut snapshot = Snapshot::default();
     for row in rows {
         let text = |i: usize| cell(row, i);
@@ -32,7 +33,7 @@ pub fn snapshot<R: Row>(rows: &[R], table: &str) -> Snapshot {
         };
         let name = name.to_lowercase();
         let table = text(2).unwrap_or_default().to_lowercase();
-        if table == history {
+        if table == history || table == lock {
             continue;
         }
         match kind.as_str() {

@@ -1,7 +1,9 @@
 //! A small application that applies its embedded migrations (the 200 of
 //! `tests/fixtures/stampede`, SQL every database accepts, checked at build time as PostgreSQL) at
 //! start-up and exits: the embedded half of the fault harness.
-//! Usage: `embedded-apply <postgres|mysql|sqlite> <url>`.
+//! Usage: `embedded-apply <postgres|mysql|sqlite> <url>`. With `MIGRATE_TEST_LOCK=table` (or
+//! `session`, `none`) it sets `Migrator::lock_strategy`, and with `MIGRATE_TEST_LOCK_LEASE_MS`
+//! the table lock's lease, as an application behind a pooler would in its own code.
 
 use std::process::ExitCode;
 
@@ -17,17 +19,31 @@ async fn main() -> ExitCode {
         eprintln!("usage: embedded-apply <postgres|mysql|sqlite> <url>");
         return ExitCode::from(2);
     };
+    let mut migrator = MIGRATOR.clone();
+    if let Ok(lock) = std::env::var("MIGRATE_TEST_LOCK") {
+        let Ok(lock) = lock.parse::<migrate_runtime::LockStrategy>() else {
+            eprintln!("MIGRATE_TEST_LOCK=`{lock}` is not a lock; use session, table or none");
+            return ExitCode::from(2);
+        };
+        migrator = migrator.lock_strategy(lock);
+    }
+    if let Some(ms) = std::env::var("MIGRATE_TEST_LOCK_LEASE_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+    {
+        migrator = migrator.lock_lease(std::time::Duration::from_millis(ms));
+    }
     let result = match dialect.as_str() {
         "postgres" => match sqlx::PgPool::connect(url).await {
-            Ok(pool) => MIGRATOR.run(&pool).await.map_err(|e| e.to_string()),
+            Ok(pool) => migrator.run(&pool).await.map_err(|e| e.to_string()),
             Err(e) => Err(format!("cannot connect to the database: {e}")),
         },
         "mysql" => match sqlx::MySqlPool::connect(url).await {
-            Ok(pool) => MIGRATOR.run(&pool).await.map_err(|e| e.to_string()),
+            Ok(pool) => migrator.run(&pool).await.map_err(|e| e.to_string()),
             Err(e) => Err(format!("cannot connect to the database: {e}")),
         },
         "sqlite" => match sqlx::SqlitePool::connect(url).await {
-            Ok(pool) => MIGRATOR.run(&pool).await.map_err(|e| e.to_string()),
+            Ok(pool) => migrator.run(&pool).await.map_err(|e| e.to_string()),
             Err(e) => Err(format!("cannot connect to the database: {e}")),
         },
         other => {

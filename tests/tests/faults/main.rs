@@ -6,6 +6,9 @@
 //!   hold each migration whole or not at all.
 //! - `restart`: the connection is cut (light) or the server restarted (heavy) mid-run.
 //! - `bad_input`: every kind of bad input, each with the error it must get.
+//! - `table_lock`: the table lock's stampede, and its takeover after the holder is killed.
+//! - `clusters`: the same through PgBouncer in transaction mode, and on a three-node Galera
+//!   cluster, each started by its script in `tests/cluster/`.
 //!
 //! Every process's output is searched for the password its URL carries.
 //!
@@ -14,7 +17,9 @@
 //! which writes their tables under `target/tmp/reliability/`.
 
 mod bad_input;
+mod clusters;
 mod kill;
 mod restart;
 mod stampede;
 mod support;
+mod table_lock;

@@ -100,14 +100,44 @@ pub(crate) fn cli(cwd: &Path, dialect: Dialect, url: &str, dir: &Path, args: &[&
 
 /// The command that applies the fixture with `applier`.
 pub(crate) fn apply_command(applier: Applier, db: &Target) -> Command {
+    apply_to(applier, db.db.dialect, db.db.dir(), &db.url, None)
+}
+
+/// The command that applies the fixture with `applier` to `url` (a pooler's, a cluster
+/// node's), from `cwd`. With `lock`, the lock strategy and lease: the embedded application
+/// sets them in its code, `cargo migrate` reads them from `cwd`'s `migrate.toml`
+/// ([`write_lock_config`]).
+pub(crate) fn apply_to(
+    applier: Applier,
+    dialect: Dialect,
+    cwd: &Path,
+    url: &str,
+    lock: Option<(&str, Duration)>,
+) -> Command {
     match applier {
-        Applier::Cli => cli(db.db.dir(), db.db.dialect, &db.url, &fixture(), &["run"]),
+        Applier::Cli => cli(cwd, dialect, url, &fixture(), &["run"]),
         Applier::Embedded => {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_embedded-apply"));
-            cmd.arg(db.db.dialect.as_str()).arg(&db.url);
+            cmd.arg(dialect.as_str()).arg(url);
+            if let Some((strategy, lease)) = lock {
+                cmd.env("MIGRATE_TEST_LOCK", strategy)
+                    .env("MIGRATE_TEST_LOCK_LEASE_MS", lease.as_millis().to_string());
+            }
             cmd
         }
     }
+}
+
+/// Writes `cwd/migrate.toml` with the lock strategy and lease, for `cargo migrate` run there.
+pub(crate) fn write_lock_config(cwd: &Path, strategy: &str, lease: Duration) {
+    std::fs::write(
+        cwd.join("migrate.toml"),
+        format!(
+            "lock = \"{strategy}\"\nlock-lease = \"{}ms\"\n",
+            lease.as_millis()
+        ),
+    )
+    .expect("write migrate.toml");
 }
 
 /// Starts a command with its output captured.
