@@ -929,6 +929,20 @@ mod tests {
     }
 
     #[test]
+    fn the_lock_and_its_lease() {
+        let dir = temp("lock");
+        let manifest = write(
+            &dir,
+            "Cargo.toml",
+            "[package]\nname = \"x\"\n[package.metadata.migrate]\nlock = \"table\"\nlock-lease = \"2m\"\n",
+        );
+        let config = Config::from_manifest(&manifest).expect("valid config");
+        assert_eq!(config.lock, Some(LockStrategy::Table));
+        assert_eq!(config.lock_lease, Some(std::time::Duration::from_secs(120)));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
     fn defaults_without_metadata() {
         let dir = temp("defaults");
         let manifest = write(&dir, "Cargo.toml", "[package]\nname = \"x\"\n");
@@ -972,6 +986,16 @@ mod tests {
                 "[package.metadata.migrate.lint]\nduplicate-version = \"warn\"",
                 "package.metadata.migrate.lint.duplicate-version",
                 "cannot be set below",
+            ),
+            (
+                "lock = \"advisory\"",
+                "package.metadata.migrate.lock",
+                "session, table, none",
+            ),
+            (
+                "lock-lease = \"500ms\"",
+                "package.metadata.migrate.lock-lease",
+                "at least 1s",
             ),
             (
                 "[package.metadata.migrate.lint]\ndrop-table = \"loud\"",

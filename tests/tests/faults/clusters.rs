@@ -106,7 +106,7 @@ async fn pgbouncer_transaction_mode_with_the_table_lock() {
         Dialect::Postgres,
         target.db.dir(),
         std::slice::from_ref(&pooled),
-        8,
+        24,
         Some(("table", lease)),
     );
     let inspect = target.inspect().await;
@@ -115,7 +115,7 @@ async fn pgbouncer_transaction_mode_with_the_table_lock() {
     report(
         "clusters",
         &format!(
-            "| PgBouncer (transaction mode, 4 server connections) | 8 processes (4 `cargo migrate run`, 4 embedded), `lock = \"table\"` | each of {FIXTURE_MIGRATIONS} applied once, all exited 0 | {} ms |",
+            "| PgBouncer (transaction mode, 4 server connections) | 24 processes (12 `cargo migrate run`, 12 embedded), `lock = \"table\"` | each of {FIXTURE_MIGRATIONS} applied once, all exited 0 | {} ms |",
             started.elapsed().as_millis()
         ),
     );
