@@ -229,7 +229,7 @@ async fn takeover(dialect: Dialect) {
     target.drop().await;
 }
 
-mod table_lock {
+mod runs {
     use migrate_core::Dialect;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
