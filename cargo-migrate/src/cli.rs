@@ -98,11 +98,11 @@ pub(crate) struct Global {
         value_parser = parse_duration
     )]
     pub wait: Option<std::time::Duration>,
-    /// Fan `run`, `status` or `down` out over every PostgreSQL schema whose name matches
+    /// Fan `run`, `status`, `down` or `drift` out over every PostgreSQL schema whose name matches
     /// (`tenant_*`), each with its own history table and lock
     #[arg(long, global = true, value_name = "PATTERN")]
     pub schemas: Option<String>,
-    /// Fan `run`, `status` or `down` out over the databases of a file: one URL (or `env:VAR`)
+    /// Fan `run`, `status`, `down` or `drift` out over the databases of a file: one URL (or `env:VAR`)
     /// per line
     #[arg(long, global = true, value_name = "FILE")]
     pub targets: Option<PathBuf>,

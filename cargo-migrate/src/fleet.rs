@@ -26,9 +26,18 @@ use crate::report::to_json;
 /// What to do on each target.
 #[derive(Debug, Clone)]
 pub(crate) enum Action {
-    Run { to: Option<Version> },
-    Status { exit_code: bool },
-    Down { target: RevertTarget },
+    Run {
+        to: Option<Version>,
+    },
+    Status {
+        exit_code: bool,
+    },
+    Down {
+        target: RevertTarget,
+    },
+    /// Each target against what its applied migrations make, on a scratch database made
+    /// beside it (one per target, dropped afterwards).
+    Drift,
 }
 
 impl Action {
@@ -37,6 +46,7 @@ impl Action {
             Action::Run { .. } => "run",
             Action::Status { .. } => "status",
             Action::Down { .. } => "down",
+            Action::Drift => "drift",
         }
     }
 }
@@ -220,8 +230,16 @@ pub(crate) async fn exec(global: &Global, action: Action, out: &Output) -> Resul
         return Err(Failure::database(headline));
     }
     let pending = outcomes.iter().any(|o| o.state == "pending");
+    let drifted = outcomes.iter().filter(|o| o.state == "drifted").count();
+    if drifted > 0 {
+        out.warn(&format!(
+            "{drifted} of {} targets differ from what their migrations make; run `cargo migrate drift` on each to see the differences",
+            outcomes.len()
+        ));
+    }
     Ok(match action {
         Action::Status { exit_code: true } if pending => code::PENDING,
+        Action::Drift if drifted > 0 => code::DIFFERENCE,
         _ => 0,
     })
 }
@@ -326,6 +344,12 @@ async fn act(
                 .map_err(|e| e.to_string())?;
             Ok(("reverted", report.reverted.len()))
         }
+        Action::Drift => {
+            let drift = with_pool!(pool, p => migrator.verify_against(p).await)
+                .map_err(|e| e.to_string())?;
+            let changes = drift.diff.changes.len();
+            Ok((if changes == 0 { "no drift" } else { "drifted" }, changes))
+        }
     }
 }
 
@@ -420,6 +444,7 @@ fn report(out: &Output, action: &Action, outcomes: &[Outcome]) {
         Action::Run { .. } => "applied",
         Action::Status { .. } => "pending",
         Action::Down { .. } => "reverted",
+        Action::Drift => "changes",
     };
     if out.format == Format::Json {
         let items: Vec<_> = outcomes

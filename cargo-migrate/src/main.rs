@@ -84,9 +84,15 @@ fn main() -> ExitCode {
                     Ok(target) => fleet::exec(&global, fleet::Action::Down { target }, &out).await,
                     Err(e) => Err(e),
                 },
+                Command::Drift(args) if args.scratch_url.is_none() => {
+                    fleet::exec(&global, fleet::Action::Drift, &out).await
+                }
+                Command::Drift(_) => Err(failure::Failure::usage(
+                    "--scratch-url names one scratch database, and a fan-out needs one per target; leave it out and each target gets its own beside it",
+                )),
                 Command::Check(args) => commands::check::exec(&global, &args, &out),
                 _ => Err(failure::Failure::usage(
-                    "--schemas and --targets fan out `run`, `status` and `down`; run this command on one database",
+                    "--schemas and --targets fan out `run`, `status`, `down` and `drift` (`check` runs once); run this command on one database",
                 )),
             };
         }

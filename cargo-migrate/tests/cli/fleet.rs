@@ -1,6 +1,7 @@
 //! Fan-out over tenants on the real servers: 50 PostgreSQL schemas, then 50 SQLite files and 20
 //! MariaDB databases in one targets file; one tenant made to fail is reported while the others
-//! finish, and a re-run applies only that tenant's remainder once it is fixed.
+//! finish, and a re-run applies only that tenant's remainder once it is fixed; `drift` over the
+//! tenants finds the one changed by hand.
 
 use migrate_core::Dialect;
 use migrate_tests::TestDb;
@@ -154,6 +155,34 @@ fn schemas_fan_out_report_the_failing_tenant_and_resume() {
         "{}",
         status.stdout
     );
+
+    // Drift over tenants: each against what its migrations make, on a scratch database of its
+    // own. An index made by hand in one tenant is that tenant's drift, and exit 5.
+    pg_exec(&db.url, "CREATE INDEX by_hand ON tenant_03.t07 (id)");
+    let drift = expect(
+        p.run(
+            &["drift", "--schemas", "tenant_0*", "--database-url", &db.url],
+            &[],
+        ),
+        5,
+    );
+    assert_eq!(
+        drift.stdout.matches("no drift").count(),
+        8,
+        "{}",
+        drift.stdout
+    );
+    assert!(
+        drift.stdout.contains("tenant_03  drifted            1"),
+        "{}",
+        drift.stdout
+    );
+    assert!(
+        drift.stderr.contains("1 of 9 targets differ"),
+        "{}",
+        drift.stderr
+    );
+    pg_exec(&db.url, "DROP INDEX tenant_03.by_hand");
 
     // A canary of 3 that fails stops the rest from starting.
     std::fs::write(

@@ -286,6 +286,24 @@ impl Inspect {
         }
     }
 
+    /// Waits until no other session of the database is running a statement or inside a
+    /// transaction. Unlike [`Inspect::wait_alone`], idle sessions may stay: a pooler keeps its
+    /// server connections open after its clients are gone.
+    pub(crate) async fn wait_settled(&self) {
+        if self.dialect() != Dialect::Postgres {
+            return self.wait_alone().await;
+        }
+        let sql = "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'";
+        let started = Instant::now();
+        while self.texts(sql).await.first().map(String::as_str) != Some("0") {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "a killed client's transaction is still open on the server after 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub(crate) async fn close(self) {
         on_pool!(self, p => p.close().await);
     }

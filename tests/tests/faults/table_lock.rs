@@ -168,7 +168,7 @@ pub(crate) async fn takeover_after_kill(
         std::thread::sleep(Duration::from_millis(5));
     };
     // The killed client's server session may still be committing its last migration.
-    inspect.wait_alone().await;
+    inspect.wait_settled().await;
     let before = inspect.state().await;
     assert!(
         before.dirty.is_empty(),
