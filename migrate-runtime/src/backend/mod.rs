@@ -101,14 +101,16 @@ pub trait Backend: Database + Sized {
         }
     }
 
-    /// The stored down SQL of an applied migration.
+    /// One column of a version's history row; `None` when it has no row or the value is
+    /// `NULL`.
     #[doc(hidden)]
-    fn stored_down(
+    fn row_value(
         conn: &mut Self::Connection,
         table: &Table,
+        column: &'static str,
         version: &str,
     ) -> impl Future<Output = Result<Option<String>, Error>> + Send {
-        let sql = Sql::new(Self::DIALECT, table).select_down(version);
+        let sql = Sql::new(Self::DIALECT, table).select_value(column, version);
         async move {
             let rows = Self::fetch(conn, sql)
                 .await
@@ -119,6 +121,16 @@ pub trait Backend: Database + Sized {
                 .and_then(|r| r.into_iter().next())
                 .flatten())
         }
+    }
+
+    /// The stored down SQL of an applied migration.
+    #[doc(hidden)]
+    fn stored_down(
+        conn: &mut Self::Connection,
+        table: &Table,
+        version: &str,
+    ) -> impl Future<Output = Result<Option<String>, Error>> + Send {
+        Self::row_value(conn, table, "down_sql", version)
     }
 
     /// Takes the session's migration lock for `table` (an advisory lock, `GET_LOCK`, SQLite's

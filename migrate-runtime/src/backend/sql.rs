@@ -90,9 +90,10 @@ impl<'t> Sql<'t> {
         )
     }
 
-    pub(crate) fn select_down(&self, version: &str) -> String {
+    /// One column (of text) of a version's row.
+    pub(crate) fn select_value(&self, column: &str, version: &str) -> String {
         format!(
-            "SELECT down_sql FROM {} WHERE version = {}",
+            "SELECT {column} FROM {} WHERE version = {}",
             self.t(),
             self.lit(version)
         )

@@ -58,28 +58,6 @@ async fn begin_immediate(
     }
 }
 
-/// The status of a version's row, if it has one.
-async fn recorded(
-    conn: &mut SqliteConnection,
-    table: &Table,
-    version: &str,
-) -> Result<Option<String>, Error> {
-    let history = Sql::new(Dialect::Sqlite, table);
-    let sql = format!(
-        "SELECT status FROM {} WHERE version = {}",
-        table.qualified(),
-        history.lit(version)
-    );
-    let rows = fetch_text::<Sqlite>(conn, sql)
-        .await
-        .map_err(Error::history_read(&table.qualified()))?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .and_then(|r| r.into_iter().next())
-        .flatten())
-}
-
 fn failure(
     step: Step<'_>,
     offset: Option<usize>,
@@ -161,7 +139,10 @@ async fn apply_without_foreign_keys(
         begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
         // The lock was let go of: another process may have run this step meanwhile.
         let done_already = matches!(
-            (recorded(conn, table, m.version()).await?, step.direction),
+            (
+                Sqlite::row_value(conn, table, "status", m.version()).await?,
+                step.direction
+            ),
             (Some(_), Direction::Up) | (None, Direction::Down)
         );
         if done_already {
@@ -331,7 +312,7 @@ impl Backend for Sqlite {
         // done, and take the write lock again for the rest of the run.
         end_transaction(conn).await?;
         begin_immediate(conn, table, WRITE_LOCK_TIMEOUT).await?;
-        let status = recorded(conn, table, m.version()).await;
+        let status = Sqlite::row_value(conn, table, "status", m.version()).await;
         let already = match (&status, step.direction) {
             (Err(_), _) => true,
             // A repeatable migration runs again over its own row (the plan was read again
