@@ -40,7 +40,9 @@
 //!   a PostgreSQL advisory lock keyed by schema and table, MySQL `GET_LOCK`, or SQLite
 //!   `BEGIN IMMEDIATE`, each with a timeout ([`DEFAULT_LOCK_TIMEOUT`], see
 //!   [`Migrator::lock_timeout`]) and released on every path. The history is re-read under the
-//!   lock, so each migration is applied once.
+//!   lock, so each migration is applied once. On a Galera cluster, where `GET_LOCK` does not
+//!   replicate, and behind a transaction pooler, the table lock ([`LockStrategy::Table`], see
+//!   [`Migrator::lock_strategy`]) does the same with a leased row beside the history.
 //! - **Cheap when there is nothing to do.** A run with nothing pending costs one query and
 //!   takes no lock.
 //! - **Whole or not at all.** Each migration and its history row commit together where the
