@@ -91,10 +91,21 @@ async fn stampede(dialect: Dialect, processes: usize) {
         .check(dialect)
         .unwrap_or_else(|e| panic!("after the stampede on {dialect}: {e}"));
     assert!(state.complete(), "{state:?}");
-    assert_eq!(
-        applied, FIXTURE_MIGRATIONS as usize,
-        "the processes together applied each migration once"
-    );
+    // Each migration once is what the database shows: the side-effect table's primary key
+    // rejects a second application, and the state is complete. The processes' own counts add
+    // up to it when none was stopped; a SQLite process stopped at the dirty row may have
+    // committed the migrations before it first, which its failing exit does not count.
+    if stopped_by_dirty == 0 {
+        assert_eq!(
+            applied, FIXTURE_MIGRATIONS as usize,
+            "the processes together applied each migration once"
+        );
+    } else {
+        assert!(
+            applied <= FIXTURE_MIGRATIONS as usize,
+            "the processes reported {applied} migrations applied, more than there are"
+        );
+    }
     report(
         "stampede",
         &format!(
