@@ -3,9 +3,10 @@
 # and the time of one schema snapshot of the migrated database. Prints one line per figure:
 #   verify <what> <median ms>
 # where <what> is run-new (`run` into a database it creates, as `verify` creates its scratch
-# database), run-empty (`run` into an existing empty database), verify (changes read from
-# event triggers) and verify-full (`--full-snapshots`), then the snapshot line of
-# migrate-bench's snapshot-time.
+# database), run-empty (`run` into an existing empty database), verify (as it runs by default:
+# changes read from event triggers, in parts on one scratch database per core), verify-j1 (on
+# one scratch database) and verify-full (`--full-snapshots`, one scratch database), then the
+# snapshot line of migrate-bench's snapshot-time.
 #
 #   bash bench/verify.sh [runs]
 set -euo pipefail
@@ -38,9 +39,11 @@ for _ in $(seq 1 "$RUNS"); do
     psql -c "DROP DATABASE $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
     samples[run-empty]+="$(ms $BIN migrate --dir "$CORPUS" --database-url "$URL" run -q) "
     samples[verify]+="$(ms $BIN migrate --dir "$CORPUS" --database-url "$URL" verify -q) "
-    samples[verify-full]+="$(ms $BIN migrate --dir "$CORPUS" --database-url "$URL" verify -q --full-snapshots) "
+    samples[verify-j1]+="$(ms $BIN migrate --dir "$CORPUS" --database-url "$URL" -j 1 verify -q) "
+    samples[verify-full]+="$(ms $BIN migrate --dir "$CORPUS" --database-url "$URL" -j 1 verify -q --full-snapshots) "
 done
-for what in run-new run-empty verify verify-full; do
+echo "verify cores $(nproc)"
+for what in run-new run-empty verify verify-j1 verify-full; do
     echo "verify $what $(printf '%s\n' ${samples[$what]} | median)"
 done
 ./target/release/snapshot-time "$URL" 11

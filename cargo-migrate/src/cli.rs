@@ -106,9 +106,10 @@ pub(crate) struct Global {
     /// per line
     #[arg(long, global = true, value_name = "FILE")]
     pub targets: Option<PathBuf>,
-    /// With --schemas or --targets: how many targets at a time
-    #[arg(short, long, global = true, value_name = "N", default_value_t = 4)]
-    pub jobs: usize,
+    /// With --schemas or --targets: how many targets at a time (default 4). With verify: on how
+    /// many scratch databases at once (default: one per core, at most 4)
+    #[arg(short, long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// With --schemas or --targets: start no new target once one failed
     #[arg(long, global = true)]
     pub fail_fast: bool,

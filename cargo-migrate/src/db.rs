@@ -28,6 +28,43 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// A database sqlx knows, to find the pools of one kind among [`Pool`]s.
+pub(crate) trait Kind: sqlx::Database {
+    fn of(pool: &Pool) -> Option<&sqlx::Pool<Self>>;
+}
+
+impl Kind for sqlx::Postgres {
+    fn of(pool: &Pool) -> Option<&sqlx::PgPool> {
+        match pool {
+            Pool::Postgres(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl Kind for sqlx::MySql {
+    fn of(pool: &Pool) -> Option<&sqlx::MySqlPool> {
+        match pool {
+            Pool::Mysql(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl Kind for sqlx::Sqlite {
+    fn of(pool: &Pool) -> Option<&sqlx::SqlitePool> {
+        match pool {
+            Pool::Sqlite(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The pools among `all` of the same kind as `like`, as it is typed.
+pub(crate) fn same_kind<DB: Kind>(_like: &sqlx::Pool<DB>, all: &[Pool]) -> Vec<sqlx::Pool<DB>> {
+    all.iter().filter_map(DB::of).cloned().collect()
+}
+
 /// Whether connecting failed because the database itself does not exist.
 pub(crate) fn is_missing_database(e: &sqlx::Error) -> bool {
     e.as_database_error()

@@ -125,7 +125,7 @@ pub(crate) async fn exec(global: &Global, action: Action, out: &Output) -> Resul
         let migrator = Migrator::from_set(&set, &project.config, &project.root);
         migrators.insert(dialect, Arc::new(migrator));
     }
-    let jobs = global.jobs.max(1);
+    let jobs = usize::from(global.jobs.unwrap_or(4));
     out.say(&format!(
         "{} {} targets, {jobs} at a time",
         action.verb(),

@@ -6,7 +6,9 @@
 //! a scratch database.
 
 use migrate_core::snapshot::{Diff, Snapshot};
-use migrate_core::{TransactionMode, Version};
+use migrate_core::{Dialect, TransactionMode, Version};
+use std::ops::Range;
+
 use sqlx::Pool;
 
 use crate::backend::{Backend, Catalog, CatalogCache, Direction, Step, scratch_name};
@@ -126,6 +128,17 @@ pub struct Verified {
     pub outcome: Outcome,
 }
 
+impl Verified {
+    fn new(m: &Migration, outcome: Outcome) -> Verified {
+        Verified {
+            version: m.version().to_owned(),
+            name: m.name().to_owned(),
+            down_path: m.down_sql().map(|_| m.down_path().to_owned()),
+            outcome,
+        }
+    }
+}
+
 /// How `verify` runs.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -164,6 +177,10 @@ pub struct Verification {
     /// catalog itself). `None` when nothing was missed; when something was, verify again
     /// with [`VerifyOptions::full_snapshots`].
     pub untracked: Option<Diff>,
+    /// Of the scratch databases given to [`Migrator::verify_split`], the one whose schema the
+    /// verification ended with: the last part's, unless the rest was verified on an earlier
+    /// one.
+    pub ended_on: usize,
 }
 
 impl Verification {
@@ -263,87 +280,192 @@ impl Migrator {
     /// a down: takes a snapshot, runs the down, compares with the snapshot before the up, runs
     /// the up again and compares with the snapshot after it. Migrations older than `from` are
     /// applied once and not verified. Everything runs on one connection under the migration
-    /// lock.
+    /// lock. [`Migrator::verify_split`] does the same on several scratch databases at once.
     pub async fn verify<DB: Backend>(
         &self,
         scratch: &Pool<DB>,
         options: &VerifyOptions,
     ) -> Result<Verification, Error> {
+        self.verify_split(std::slice::from_ref(scratch), options)
+            .await
+    }
+
+    /// [`Migrator::verify`] in consecutive parts, one per scratch database, all at once. The
+    /// part on the second database first applies the migrations before it once, as a
+    /// deployment has them, then verifies its own; and so on. The parts are sized to end
+    /// together, and a folder too small to gain from it uses fewer databases. Each part's
+    /// schema at its start is compared with the one the part before it left: where they
+    /// differ (an up that makes another schema when run again), the later parts' findings are
+    /// set aside and the verification goes on from there on the earlier part's database, so
+    /// the result is the one a single database gives.
+    pub async fn verify_split<DB: Backend>(
+        &self,
+        scratches: &[Pool<DB>],
+        options: &VerifyOptions,
+    ) -> Result<Verification, Error> {
+        let migrations = self.migrations();
+        let starts = self.part_starts(DB::DIALECT, options, scratches.len());
+        let parts = starts
+            .iter()
+            .zip(scratches)
+            .enumerate()
+            .map(|(i, (&start, scratch))| {
+                let end = starts.get(i + 1).copied().unwrap_or(migrations.len());
+                let part = Part {
+                    range: start..end,
+                    resume: false,
+                    follows: i > 0,
+                };
+                self.verify_part(scratch, options, part)
+            });
+        let mut done = futures_util::future::join_all(parts).await.into_iter();
+        let mut report = match done.next() {
+            Some(part) => part?,
+            None => return Ok(Verification::default()),
+        };
+        // The database whose part the report ends with.
+        let mut on = 0;
+        for (i, part) in (1..).zip(done) {
+            let part = part?;
+            if !report.verification.completed {
+                let unreached = migrations[part.range.clone()]
+                    .iter()
+                    .map(|m| Verified::new(m, Outcome::NotReached));
+                report.verification.migrations.extend(unreached);
+                continue;
+            }
+            let continues = match (&report.end, &part.start) {
+                (Some(end), Some(start)) => end.diff(start).is_empty(),
+                _ => false,
+            };
+            if !continues {
+                tracing::debug!(
+                    "the schema part {} starts from is not the one part {} left: the rest is verified on one database",
+                    i + 1,
+                    on + 1
+                );
+                let rest = Part {
+                    range: part.range.start..migrations.len(),
+                    resume: true,
+                    follows: false,
+                };
+                let rest = self.verify_part(&scratches[on], options, rest).await?;
+                report.append(rest);
+                break;
+            }
+            report.append(part);
+            on = i;
+        }
+        report.verification.ended_on = on;
+        Ok(report.verification)
+    }
+
+    /// On how many of `jobs` scratch databases [`Migrator::verify_split`] verifies: fewer
+    /// where the folder is too small to gain from more.
+    pub fn verify_parts(&self, dialect: Dialect, options: &VerifyOptions, jobs: usize) -> usize {
+        self.part_starts(dialect, options, jobs).len()
+    }
+
+    /// Where each part starts.
+    fn part_starts(&self, dialect: Dialect, options: &VerifyOptions, jobs: usize) -> Vec<usize> {
+        let migrations = self.migrations();
+        let first = options.from.as_ref().map_or(0, |f| {
+            migrations
+                .iter()
+                .position(|m| m.version_parts() >= f.parts())
+                .unwrap_or(migrations.len())
+        });
+        let reversible: Vec<bool> = migrations[first..]
+            .iter()
+            .map(|m| m.down_sql().is_some_and(|d| has_statement(d, dialect)))
+            .collect();
+        split(first, &reversible, jobs.max(1))
+    }
+
+    /// Verifies one part on `scratch`, under the migration lock.
+    async fn verify_part<DB: Backend>(
+        &self,
+        scratch: &Pool<DB>,
+        options: &VerifyOptions,
+        part: Part,
+    ) -> Result<PartReport, Error> {
         let table = self.table()?;
         let mut conn = acquire(scratch).await?;
         self.locked_here(scratch, &mut conn, &table, async |conn, table| {
-            let result = self.verify_locked::<DB>(conn, table, options).await;
+            let result = self.verify_locked::<DB>(conn, table, options, part).await;
             DB::untrack_catalog(conn).await;
             result
         })
         .await
     }
 
+    /// Applies the migrations before `part.range` once (when resuming, those the history
+    /// does not have yet), then verifies the ones in it. The report holds every migration up
+    /// to the range's end.
     async fn verify_locked<DB: Backend>(
         &self,
         conn: &mut DB::Connection,
         table: &Table,
         options: &VerifyOptions,
-    ) -> Result<Verification, Error> {
-        let from = options.from.as_ref();
+        part: Part,
+    ) -> Result<PartReport, Error> {
         DB::prepare(conn, table).await?;
-        if let Some(row) = DB::read_history(conn, table)
-            .await?
-            .unwrap_or_default()
-            .first()
-        {
+        let history = DB::read_history(conn, table).await?.unwrap_or_default();
+        if let (false, Some(row)) = (part.resume, history.first()) {
             return Err(Error::ScratchNotEmpty {
                 table: table.qualified(),
                 version: row.version.clone(),
             });
         }
-        let mut report = Verification::default();
-        let mut cache = CatalogCache {
-            tracking: !options.full_snapshots && DB::track_catalog(conn).await?,
-            ..CatalogCache::default()
+        let applied: std::collections::HashSet<&str> =
+            history.iter().map(|r| r.version.as_str()).collect();
+        let migrations = self.migrations();
+        let mut report = PartReport {
+            range: part.range.clone(),
+            ..PartReport::default()
         };
-        let cache = &mut cache;
+        let mut reader = Reader::new(options.full_snapshots);
         // The schema as it is before the next migration, when known. Catalogs are compared
         // as the rows the server returned; a snapshot is built only where they differ.
         let mut before: Option<Catalog> = None;
         let mut stopped = false;
-        for m in self.migrations().iter() {
-            let mut verified = Verified {
-                version: m.version().to_owned(),
-                name: m.name().to_owned(),
-                down_path: m.down_sql().map(|_| m.down_path().to_owned()),
-                outcome: Outcome::NotReached,
-            };
+        for (i, m) in migrations[..part.range.end].iter().enumerate() {
+            let checked = i >= part.range.start;
             if stopped {
-                report.migrations.push(verified);
+                report.push(m, Outcome::NotReached);
                 continue;
             }
-            let checked = from.is_none_or(|f| m.version_parts() >= f.parts());
+            if !checked && applied.contains(m.version()) {
+                report.push(m, Outcome::AppliedOnly);
+                continue;
+            }
+            if i == part.range.start && part.follows {
+                report.start = Some(snapshot::<DB>(conn, table).await?);
+            }
             // A down with no statement (an empty file, `-- Not reversible`) reverts nothing:
             // the migration is irreversible, whichever layout it comes from.
             let down = m
                 .down_sql()
                 .filter(|d| checked && has_statement(d, DB::DIALECT));
             if down.is_some() && before.is_none() {
-                before = Some(cached::<DB>(conn, cache).await?);
+                before = Some(reader.read::<DB>(conn).await?);
             }
             if let Err(error) = self.step_on::<DB>(conn, table, up_step(m)).await {
-                verified.outcome = Outcome::UpFailed { error };
-                report.migrations.push(verified);
+                report.push(m, Outcome::UpFailed { error });
                 stopped = true;
                 continue;
             }
             let Some(down) = down else {
-                verified.outcome = if checked {
+                let outcome = if checked {
                     Outcome::Irreversible
                 } else {
                     Outcome::AppliedOnly
                 };
                 before = None;
-                report.migrations.push(verified);
+                report.push(m, outcome);
                 continue;
             };
-            let after = cached::<DB>(conn, cache).await?;
+            let after = reader.read::<DB>(conn).await?;
             let step = Step {
                 migration: m,
                 direction: Direction::Down,
@@ -354,8 +476,7 @@ impl Migrator {
                 replace: false,
             };
             if let Err(error) = self.step_on::<DB>(conn, table, step).await {
-                verified.outcome = Outcome::DownFailed { error };
-                report.migrations.push(verified);
+                report.push(m, Outcome::DownFailed { error });
                 // A down in a transaction rolled back: the schema is the one after the up. One
                 // outside a transaction may have run in part: the migration is marked applied
                 // again and the schema read afresh.
@@ -367,20 +488,20 @@ impl Migrator {
                 }
                 continue;
             }
-            let restored = cached::<DB>(conn, cache).await?;
+            let restored = reader.read::<DB>(conn).await?;
             let diff = difference::<DB>(&before.take().unwrap_or_default(), &restored, table);
             if let Err(error) = self.step_on::<DB>(conn, table, up_step(m)).await {
-                verified.outcome = if diff.is_empty() {
+                let outcome = if diff.is_empty() {
                     Outcome::UpAgainFailed { error }
                 } else {
                     Outcome::NotRestored { diff, again: None }
                 };
-                report.migrations.push(verified);
+                report.push(m, outcome);
                 // A down that changed nothing (an empty one, say) leaves the schema as the up
                 // made it, and the up then fails on what already exists: the migration is
                 // recorded as applied and the verification goes on. Otherwise the schema is
                 // in a state no later migration expects, and it stops.
-                let now = cached::<DB>(conn, cache).await?;
+                let now = reader.read::<DB>(conn).await?;
                 if difference::<DB>(&now, &after, table).is_empty() {
                     DB::record(conn, table, m).await?;
                     before = Some(after);
@@ -389,9 +510,9 @@ impl Migrator {
                 }
                 continue;
             }
-            let again = cached::<DB>(conn, cache).await?;
+            let again = reader.read::<DB>(conn).await?;
             let again_diff = difference::<DB>(&after, &again, table);
-            verified.outcome = match (diff.is_empty(), again_diff.is_empty()) {
+            let outcome = match (diff.is_empty(), again_diff.is_empty()) {
                 (true, true) => Outcome::RoundTrip,
                 (true, false) => Outcome::UpAgainDiffers { diff: again_diff },
                 (false, _) => Outcome::NotRestored {
@@ -400,14 +521,23 @@ impl Migrator {
                 },
             };
             before = Some(again);
-            report.migrations.push(verified);
+            report.push(m, outcome);
         }
-        report.completed = !stopped;
-        if cache.tracking {
-            let tracked = cached::<DB>(conn, cache).await?;
-            let full = snapshot::<DB>(conn, table).await?;
-            let missed = build::<DB>(&tracked, table).diff(&full);
-            report.untracked = (!missed.is_empty()).then_some(missed);
+        report.verification.completed = !stopped;
+        let mut full = None;
+        if reader.cache.tracking {
+            let tracked = reader.read::<DB>(conn).await?;
+            let now = full.insert(snapshot::<DB>(conn, table).await?);
+            let missed = build::<DB>(&tracked, table).diff(now);
+            report.verification.untracked = (!missed.is_empty()).then_some(missed);
+        }
+        // A later part goes on from here: the schema this one leaves, to compare with the one
+        // that part starts from.
+        if !stopped && part.range.end < migrations.len() {
+            report.end = Some(match full {
+                Some(full) => full,
+                None => snapshot::<DB>(conn, table).await?,
+            });
         }
         Ok(report)
     }
@@ -423,6 +553,142 @@ impl Migrator {
     }
 }
 
+/// The migrations one scratch database verifies: those in `range`, after applying the older
+/// ones once.
+#[derive(Debug, Clone)]
+struct Part {
+    range: Range<usize>,
+    /// The database goes on from where its own part ended: the older migrations its history
+    /// has are not applied again.
+    resume: bool,
+    /// Another part verifies the migrations before this one's: the schema at the start is
+    /// kept, to compare with the one that part leaves.
+    follows: bool,
+}
+
+/// What one part found.
+#[derive(Debug, Default)]
+struct PartReport {
+    range: Range<usize>,
+    /// Every migration up to the end of the range, the older ones as applied once.
+    verification: Verification,
+    /// The schema before the first migration of the range, for a part after the first.
+    start: Option<Snapshot>,
+    /// The schema after the last, for a part with another after it.
+    end: Option<Snapshot>,
+}
+
+impl PartReport {
+    fn push(&mut self, m: &Migration, outcome: Outcome) {
+        self.verification.migrations.push(Verified::new(m, outcome));
+    }
+
+    /// Continues this report with what the next part (or the resumed rest) found for the
+    /// migrations of its range.
+    fn append(&mut self, next: PartReport) {
+        let PartReport {
+            range,
+            verification,
+            end,
+            ..
+        } = next;
+        let own = verification.migrations.into_iter().skip(range.start);
+        self.verification.migrations.extend(own);
+        self.verification.completed = verification.completed;
+        if self.verification.untracked.is_none() {
+            self.verification.untracked = verification.untracked;
+        }
+        self.range.end = range.end;
+        self.end = end;
+    }
+}
+
+/// The catalog of one part's database, read in full the first time and then, where the
+/// server records changes, only where a step changed it. Changes are recorded from the first
+/// read on: migrations applied once before it need no snapshot.
+#[derive(Debug)]
+struct Reader {
+    cache: CatalogCache,
+    started: bool,
+    full_snapshots: bool,
+}
+
+impl Reader {
+    fn new(full_snapshots: bool) -> Reader {
+        Reader {
+            cache: CatalogCache::default(),
+            started: false,
+            full_snapshots,
+        }
+    }
+
+    async fn read<DB: Backend>(&mut self, conn: &mut DB::Connection) -> Result<Catalog, Error> {
+        if !self.started {
+            self.started = true;
+            self.cache.tracking = !self.full_snapshots && DB::track_catalog(conn).await?;
+        }
+        DB::catalog_since(conn, &mut self.cache).await?;
+        Ok(self.cache.catalog())
+    }
+}
+
+/// Where each part starts, for `parts` scratch databases verifying the migrations from
+/// `first` on (`reversible[i]`: whether migration `first + i` has a down to verify). A part
+/// costs the migrations before it, applied once, plus its own, verified: about four and a
+/// half applies for each with a down (up, down and up, each followed by a snapshot), one and a
+/// half for one without. The parts are cut so that the longest is as short as it can be;
+/// fewer parts are used where more would not make it shorter, or would verify fewer than
+/// [`MIN_PART`] migrations each.
+fn split(first: usize, reversible: &[bool], parts: usize) -> Vec<usize> {
+    // In halves of an apply.
+    const APPLY: u64 = 2;
+    let cost = |r: &bool| if *r { 9 } else { 3 };
+    let n = reversible.len();
+    let parts = parts.min(n / MIN_PART).max(1);
+    if parts == 1 {
+        return vec![first];
+    }
+    // Greedy cut for a bound on the longest part: each part takes migrations while it stays
+    // within it; the bound is feasible when the parts cover every migration.
+    let cut = |bound: u64| -> Option<Vec<usize>> {
+        let mut starts = Vec::with_capacity(parts);
+        let mut at = 0;
+        while at < n && starts.len() < parts {
+            starts.push(first + at);
+            let mut spent = APPLY * (first + at) as u64;
+            let from = at;
+            while at < n && spent + cost(&reversible[at]) <= bound {
+                spent += cost(&reversible[at]);
+                at += 1;
+            }
+            if at == from {
+                return None;
+            }
+        }
+        (at == n).then_some(starts)
+    };
+    let (mut low, mut high) = (
+        1,
+        APPLY * (first + n) as u64 + reversible.iter().map(cost).sum::<u64>(),
+    );
+    let mut best = vec![first];
+    while low <= high {
+        let mid = low + (high - low) / 2;
+        match cut(mid) {
+            Some(starts) => {
+                best = starts;
+                high = mid - 1;
+            }
+            None => low = mid + 1,
+        }
+    }
+    best
+}
+
+/// The fewest migrations a part verifies: below it, the scratch database costs more than the
+/// part saves.
+const MIN_PART: usize = 16;
+
 /// Runs `body` on a scratch database beside `pool`'s, and drops it whatever `body` returned.
 async fn on_scratch<DB: Backend, T>(
     pool: &Pool<DB>,
@@ -436,7 +702,7 @@ async fn on_scratch<DB: Backend, T>(
     Ok(value)
 }
 
-fn has_statement(sql: &str, dialect: migrate_core::Dialect) -> bool {
+fn has_statement(sql: &str, dialect: Dialect) -> bool {
     migrate_core::split::split(sql, dialect)
         .sql()
         .next()
@@ -453,16 +719,6 @@ fn up_step(m: &Migration) -> Step<'_> {
         first_line: m.up_line,
         replace: false,
     }
-}
-
-/// The catalog as it is now, read again only where something changed since the cache was
-/// filled, where the database records it.
-async fn cached<DB: Backend>(
-    conn: &mut DB::Connection,
-    cache: &mut CatalogCache,
-) -> Result<Catalog, Error> {
-    DB::catalog_since(conn, cache).await?;
-    Ok(cache.catalog())
 }
 
 /// The snapshot of a catalog's rows.
@@ -491,4 +747,47 @@ async fn snapshot<DB: Backend>(
         table.schema.as_deref(),
         &table.name,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn parts_end_together() {
+        // 285 migrations with a down on two databases: the second applies the first part's
+        // migrations once before verifying its own, so the first part is the longer one.
+        let starts = split(0, &[true; 285], 2);
+        assert_eq!(starts.len(), 2);
+        let k = starts[1];
+        let first = 9 * k;
+        let second = 2 * k + 9 * (285 - k);
+        assert!(
+            first.abs_diff(second) <= 9,
+            "{starts:?}: {first} against {second}"
+        );
+        assert!(k > 285 / 2, "{starts:?}");
+    }
+
+    #[test]
+    fn older_migrations_count_for_every_part() {
+        // From migration 100 on: each part first applies the 100 older ones.
+        let starts = split(100, &[true; 100], 2);
+        assert_eq!(starts[0], 100);
+        let k = starts[1] - 100;
+        let first = 2 * 100 + 9 * k;
+        let second = 2 * (100 + k) + 9 * (100 - k);
+        assert!(
+            first.abs_diff(second) <= 9,
+            "{starts:?}: {first} against {second}"
+        );
+    }
+
+    #[test]
+    fn small_folders_use_one_database() {
+        assert_eq!(split(0, &[true; 31], 2), [0]);
+        assert_eq!(split(0, &[true; 32], 2).len(), 2);
+        assert_eq!(split(0, &[true; 40], 8).len(), 2);
+        assert_eq!(split(5, &[], 4), [5]);
+    }
 }

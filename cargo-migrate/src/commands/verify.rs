@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{Session, version};
 use crate::cli::Global;
-use crate::db::{Pool, Scratch, memory_sqlite, with_pool};
+use crate::db::{Pool, Scratch, memory_sqlite, same_kind, with_pool};
 use crate::failure::{Failure, code};
 use crate::output::{Format, Output};
 use crate::report::to_json;
@@ -72,24 +72,56 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         }
     };
     let scratch_db = scratch_database(args.scratch_url.as_deref(), &base)?;
-    let scratch = Scratch::open(&base, scratch_db.as_ref()).await?;
-    out.say(&format!("scratch database: {}", scratch.shown()));
-    let result = with_pool!(&scratch.pool(), p => async {
-        let options = VerifyOptions::default()
-            .from(from.clone())
-            .full_snapshots(args.full_snapshots);
-        let verification = migrator.verify(p, &options).await?;
-        let plans = match &explain {
-            // The queries run on the schema every migration makes: the one verify leaves
-            // when it reached the end.
-            Some((path, file)) if verification.completed => {
-                Some(migrator.explain(p, file, path).await?)
-            }
-            _ => None,
-        };
-        Ok::<_, migrate_runtime::Error>((verification, plans))
-    }.await);
-    let closed = scratch.close(&base).await;
+    let options = VerifyOptions::default()
+        .from(from.clone())
+        .full_snapshots(args.full_snapshots);
+    let jobs = match (&scratch_db, global.jobs) {
+        (Some(_), Some(jobs)) if jobs > 1 => {
+            out.warn("--scratch-url gives one scratch database, so the migrations are verified on it alone; leave out --scratch-url to verify on several made beside the target");
+            1
+        }
+        (Some(_), _) => 1,
+        (None, Some(jobs)) => usize::from(jobs),
+        (None, None) => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+    };
+    let jobs = migrator.verify_parts(database.dialect, &options, jobs);
+    let mut scratches = Vec::with_capacity(jobs);
+    let mut opened = Ok(());
+    for made in
+        futures_util::future::join_all((0..jobs).map(|_| Scratch::open(&base, scratch_db.as_ref())))
+            .await
+    {
+        match made {
+            Ok(scratch) => scratches.push(scratch),
+            Err(e) => opened = Err(e),
+        }
+    }
+    for scratch in &scratches {
+        out.say(&format!("scratch database: {}", scratch.shown()));
+    }
+    let pools: Vec<Pool> = scratches.iter().map(Scratch::pool).collect();
+    let result = match (opened, pools.first()) {
+        (Err(e), _) => Err(e),
+        (Ok(()), None) => Ok((Verification::default(), None)),
+        (Ok(()), Some(first)) => with_pool!(first, p => async {
+            let pools = same_kind(p, &pools);
+            let verification = migrator.verify_split(&pools, &options).await?;
+            let plans = match (&explain, pools.get(verification.ended_on)) {
+                // The queries run on the schema every migration makes, where the
+                // verification reached the end.
+                (Some((path, file)), Some(end)) if verification.completed => {
+                    Some(migrator.explain(end, file, path).await?)
+                }
+                _ => None,
+            };
+            Ok::<_, migrate_runtime::Error>((verification, plans))
+        }.await)
+        .map_err(Failure::from),
+    };
+    let closed = futures_util::future::join_all(scratches.into_iter().map(|s| s.close(&base)))
+        .await
+        .into_iter()
+        .collect::<Result<Vec<()>, Failure>>();
     base.close().await;
     let (verification, plans) = result?;
     closed?;

@@ -128,6 +128,56 @@ fn exit_5_when_verify_finds_a_down_that_does_not_restore() {
     assert!(!p.path("app.db").exists());
 }
 
+/// `-j 2` verifies a folder of 40 on two scratch databases at once, with the findings and the
+/// exit code of one.
+#[test]
+fn verify_on_two_databases_reports_what_one_does() {
+    let files: Vec<(String, String)> = (1..=40)
+        .map(|i| {
+            let sql = if i == 30 {
+                // The down forgets the table the up makes if it is not there.
+                "-- migrate:up\nCREATE TABLE t30 (id INTEGER);\nCREATE TABLE IF NOT EXISTS extra (id INTEGER);\n-- migrate:down\nDROP TABLE t30;\n".to_owned()
+            } else {
+                format!("-- migrate:up\nCREATE TABLE t{i} (id INTEGER);\n-- migrate:down\nDROP TABLE t{i};\n")
+            };
+            (format!("{i:04}_t{i}.sql"), sql)
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
+    let p = package_with(&files);
+    let one = expect(p.run(&["verify", "-j", "1", "-v"], &[]), 5);
+    let two = expect(p.run(&["verify", "-j", "2", "-v"], &[]), 5);
+    let findings = |out: &str| -> String {
+        out.lines()
+            .filter(|l| !l.starts_with("scratch database: "))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    assert_eq!(findings(&one.stdout), findings(&two.stdout));
+    assert!(
+        two.stdout
+            .contains("migration 30 `t30`: its down (migrations/0030_t30.sql) does not restore"),
+        "{}",
+        two.stdout
+    );
+    assert!(
+        two.stdout
+            .ends_with("verified 40 migrations: 39 round-trip, 0 irreversible, 1 with a problem\n"),
+        "{}",
+        two.stdout
+    );
+    let made = |r: &str| r.matches("scratch database: ").count();
+    assert_eq!(
+        (made(&one.stdout), made(&two.stdout)),
+        (1, 2),
+        "{}",
+        two.stdout
+    );
+}
+
 #[test]
 fn exit_5_when_drift_finds_a_difference() {
     let p = package_with(&[(

@@ -2,7 +2,7 @@
 //! finds exactly the changes made by hand, and an untouched database has no drift.
 
 use migrate_core::Dialect;
-use migrate_runtime::{ChangeKind, Outcome, VerifyOptions, Version};
+use migrate_runtime::{ChangeKind, Outcome, Scratch, VerifyOptions, Version};
 use migrate_tests::{TestDb, migrator, write_migrations};
 use sqlx::Pool;
 
@@ -75,6 +75,133 @@ async fn verify_passes_downs_that_restore<DB: Probe>(db: &TestDb, pool: Pool<DB>
     );
 }
 each_db!(verify_passes_downs_that_restore);
+
+/// Each finding of a verification, as the report shows it.
+fn shown(report: &migrate_runtime::Verification) -> Vec<String> {
+    report
+        .migrations
+        .iter()
+        .map(|v| match &v.outcome {
+            Outcome::NotRestored { diff, again } => {
+                format!("{} not restored:\n{diff}\nagain: {again:?}", v.version)
+            }
+            Outcome::UpAgainDiffers { diff } => format!("{} up again differs:\n{diff}", v.version),
+            other => format!("{} {}", v.version, other.as_str()),
+        })
+        .collect()
+}
+
+/// Verifies `m` on one scratch database and on `parts` at once, and returns both reports.
+async fn one_and_in_parts<DB: Probe>(
+    m: &migrate_runtime::Migrator,
+    pool: &Pool<DB>,
+    options: &VerifyOptions,
+    parts: usize,
+) -> (Vec<String>, Vec<String>) {
+    let one = m.verify_beside(pool, options).await.expect("verify runs");
+    let mut scratches = Vec::new();
+    for _ in 0..parts {
+        scratches.push(Scratch::beside(pool).await.expect("a scratch database"));
+    }
+    let pools: Vec<Pool<DB>> = scratches.iter().map(|s| s.pool().clone()).collect();
+    let split = m.verify_split(&pools, options).await;
+    for scratch in scratches {
+        scratch
+            .drop_with(pool)
+            .await
+            .expect("the scratch database is dropped");
+    }
+    let split = split.expect("verify in parts runs");
+    assert_eq!(one.completed, split.completed);
+    (shown(&one), shown(&split))
+}
+
+/// Forty migrations, two of whose downs forget a table (one early, one late) and one without
+/// a down: verified in two parts at once, the findings are the ones a single database gives,
+/// from the start and from a version on.
+async fn verify_in_parts_agrees_with_one_database<DB: Probe>(db: &TestDb, pool: Pool<DB>) {
+    let dir = db.dir().join("migrations");
+    let files: Vec<(String, String)> = (1..=40)
+        .map(|i| {
+            let name = format!("{:03}_step.sql", i);
+            let sql = match i {
+                // The down forgets a table the up makes if it is not there.
+                5 | 33 => format!(
+                    "-- migrate:up\nCREATE TABLE t{i} (id INT PRIMARY KEY);\nCREATE TABLE IF NOT EXISTS extra{i} (id INT);\n-- migrate:down\nDROP TABLE t{i};\n"
+                ),
+                21 => "-- migrate:up\nCREATE TABLE kept (id INT PRIMARY KEY);\n".to_owned(),
+                _ => format!(
+                    "-- migrate:up\nCREATE TABLE t{i} (id INT PRIMARY KEY, a VARCHAR(20));\nCREATE INDEX t{i}_a ON t{i} (a);\n-- migrate:down\nDROP TABLE t{i};\n"
+                ),
+            };
+            (name, sql)
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
+    write_migrations(&dir, &files);
+    let m = migrator(&dir, db.dialect);
+    let whole = VerifyOptions::default();
+    let from = VerifyOptions::default().from(Some(Version::parse("3").expect("a version")));
+    for options in [whole, from] {
+        assert_eq!(m.verify_parts(db.dialect, &options, 2), 2);
+        let (one, split) = one_and_in_parts(&m, &pool, &options, 2).await;
+        assert_eq!(one, split);
+        let problems: Vec<&str> = split
+            .iter()
+            .filter(|s| s.contains("not restored"))
+            .map(|s| s.split(' ').next().unwrap_or_default())
+            .collect();
+        assert_eq!(problems, ["5", "33"], "{split:#?}");
+        assert!(split.contains(&"21 irreversible".to_owned()), "{split:#?}");
+    }
+}
+each_db!(verify_in_parts_agrees_with_one_database);
+
+/// An up that makes another schema the second time (it creates an index only once a row it
+/// inserts is there) leaves the first part's database unlike the one the second part starts
+/// from, where it ran once: the second part's findings are set aside and verification goes on from the first
+/// part's schema, where migration 30 drops that index and its down does not put it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_in_parts_goes_on_where_a_part_leaves_another_schema() {
+    let Some(db) = TestDb::create(Dialect::Postgres).await else {
+        return;
+    };
+    let dir = db.dir().join("migrations");
+    let files: Vec<(String, String)> = (1..=40)
+        .map(|i| {
+            let name = format!("{:03}_step.sql", i);
+            let sql = match i {
+                2 => "-- migrate:up\nCREATE TABLE IF NOT EXISTS seen (n INT);\nDO $$ BEGIN IF EXISTS (SELECT 1 FROM seen) THEN CREATE INDEX seen_n ON seen (n); END IF; END $$;\nINSERT INTO seen VALUES (1);\n-- migrate:down\nDROP INDEX IF EXISTS seen_n;\n".to_owned(),
+                30 => "-- migrate:up\nDROP INDEX IF EXISTS seen_n;\nCREATE TABLE t30 (id INT);\n-- migrate:down\nDROP TABLE t30;\n".to_owned(),
+                _ => format!(
+                    "-- migrate:up\nCREATE TABLE t{i} (id INT PRIMARY KEY, a VARCHAR(20));\n-- migrate:down\nDROP TABLE t{i};\n"
+                ),
+            };
+            (name, sql)
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
+    write_migrations(&dir, &files);
+    let m = migrator(&dir, Dialect::Postgres);
+    let pool = sqlx::PgPool::connect(&db.url).await.expect("connect");
+    let options = VerifyOptions::default();
+    assert_eq!(m.verify_parts(Dialect::Postgres, &options, 2), 2);
+    let (one, split) = one_and_in_parts(&m, &pool, &options, 2).await;
+    assert_eq!(one, split);
+    // The down leaves `seen`, and the second up makes the index as well.
+    assert!(split[1].starts_with("2 not restored"), "{split:#?}");
+    assert!(split[1].contains("seen_n"), "{split:#?}");
+    assert!(split[29].starts_with("30 not restored"), "{split:#?}");
+    assert!(split[29].contains("seen_n"), "{split:#?}");
+    pool.close().await;
+    db.drop().await;
+}
 
 async fn drift_reports_exactly_the_changes_made_by_hand<DB: Probe>(db: &TestDb, pool: Pool<DB>) {
     let dir = db.dir().join("migrations");
