@@ -94,9 +94,16 @@ pub enum Error {
 
     /// Another process held the migration lock for longer than the timeout.
     #[error(
-        "waited {timeout:?} for the migration lock on {table} and another process still holds it; it may be applying a long migration: wait and run again, or raise the lock timeout"
+        "waited {timeout:?} for the migration lock on {table} and another process still holds it{}; it may be applying a long migration: wait and run again, or raise the lock timeout",
+        held_by(.holder)
     )]
-    LockTimeout { table: String, timeout: Duration },
+    LockTimeout {
+        table: String,
+        timeout: Duration,
+        /// Who holds it, where the server says: a PostgreSQL backend, a MySQL connection,
+        /// the table lock's owner.
+        holder: Option<String>,
+    },
 
     /// The table lock was lost while the run held it: the run stopped where it stood.
     #[error(
@@ -332,4 +339,12 @@ impl Error {
             source,
         }
     }
+}
+
+/// ` (held by …)` for a lock's holder, when known.
+fn held_by(holder: &Option<String>) -> String {
+    holder
+        .as_deref()
+        .map(|h| format!(" (held by {h})"))
+        .unwrap_or_default()
 }

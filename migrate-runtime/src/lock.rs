@@ -158,11 +158,22 @@ impl TableLock {
                 let holder = DB::fetch(conn, sql.lock_holder()).await.ok();
                 let holder = holder
                     .and_then(|rows| rows.into_iter().next())
-                    .and_then(|row| row.into_iter().next().flatten());
-                tracing::warn!(holder = holder.as_deref(), "the table lock is still held");
+                    .and_then(|row| {
+                        let mut cells = row.into_iter().flatten();
+                        let owner = cells.next()?;
+                        let left = cells.next().and_then(|ms| ms.parse::<i64>().ok());
+                        Some(match left {
+                            Some(ms) => format!(
+                                "`{owner}` (host:pid:start), whose lease ends in {} s unless renewed",
+                                (ms.max(0) + 999) / 1000
+                            ),
+                            None => format!("`{owner}` (host:pid:start)"),
+                        })
+                    });
                 return Err(Error::LockTimeout {
                     table: table.qualified(),
                     timeout,
+                    holder,
                 });
             }
             tokio::time::sleep(pause.min(timeout.saturating_sub(started.elapsed()))).await;

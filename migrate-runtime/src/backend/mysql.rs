@@ -109,13 +109,25 @@ impl Backend for MySql {
             .map_err(Error::db("taking the migration lock", "call GET_LOCK"))?
             .first()
             .and_then(|r| r.first().cloned().flatten());
-        match got.as_deref() {
-            Some("1") => Ok(()),
-            _ => Err(Error::LockTimeout {
-                table: table.qualified(),
-                timeout,
-            }),
+        if got.as_deref() == Some("1") {
+            return Ok(());
         }
+        // The connection that holds it, as the process list shows it.
+        let holder = format!(
+            "SELECT CONCAT('MySQL connection ', p.ID, ' (', p.USER, '@', p.HOST, '), ', COALESCE(p.STATE, p.COMMAND), ' for ', p.TIME, ' s') \
+             FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK({})",
+            lock_name(table)
+        );
+        let holder = fetch_text::<Self>(conn, holder)
+            .await
+            .ok()
+            .and_then(|rows| rows.into_iter().next())
+            .and_then(|row| row.into_iter().next().flatten());
+        Err(Error::LockTimeout {
+            table: table.qualified(),
+            timeout,
+            holder,
+        })
     }
 
     async fn settle(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {

@@ -21,6 +21,23 @@ use crate::history::Table;
 /// `public._migrations` are one lock, and tenants in different schemas do not wait for each
 /// other. The key is the first 64 bits of the MD5 of `cargo-migrate:<schema>.<table>`. Written
 /// with literals: one simple query, nothing prepared.
+/// The backend that holds the advisory lock of `table`: its pid, where it connects from, what
+/// application it says it is and since when its transaction or query runs. (pg_locks splits
+/// the 64-bit key into `classid` and `objid`; `objsubid` 1 marks a bigint key.)
+async fn lock_holder(conn: &mut PgConnection, table: &Table) -> Option<String> {
+    let sql = format!(
+        "SELECT 'PostgreSQL backend ' || a.pid || ' from ' || coalesce(host(a.client_addr), 'a local socket') \
+         || coalesce(' (' || nullif(a.application_name, '') || ')', '') \
+         || ', ' || a.state || ' for ' || round(extract(epoch from now() - coalesce(a.xact_start, a.query_start, a.backend_start)))::text || ' s' \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+           AND ((l.classid::bigint << 32) | l.objid::bigint) = {} LIMIT 1",
+        lock_key(table)
+    );
+    let rows = fetch_text::<Postgres>(conn, sql).await.ok()?;
+    rows.into_iter().next()?.into_iter().next().flatten()
+}
+
 fn lock_key(table: &Table) -> String {
     let sql = Sql::new(Dialect::Postgres, table);
     let schema = table
@@ -241,6 +258,7 @@ impl Backend for Postgres {
                 return Err(Error::LockTimeout {
                     table: table.qualified(),
                     timeout,
+                    holder: lock_holder(conn, table).await,
                 });
             }
             tokio::time::sleep(pause.min(timeout.saturating_sub(started.elapsed()))).await;

@@ -278,7 +278,7 @@ impl<'t> Sql<'t> {
     pub(crate) fn lock_holder(&self) -> String {
         format!(
             "SELECT owner, {} FROM {} WHERE id = 1",
-            self.text(&format!("expires_ms - {}", self.now_ms())),
+            self.text(&format!("(expires_ms - {})", self.now_ms())),
             self.lock_table()
         )
     }

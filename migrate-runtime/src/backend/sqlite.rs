@@ -51,6 +51,7 @@ async fn begin_immediate(
                 return Err(Error::LockTimeout {
                     table: table.qualified(),
                     timeout,
+                    holder: None,
                 });
             }
             Err(e) => return Err(Error::db("starting a transaction", "write the database")(e)),

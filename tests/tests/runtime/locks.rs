@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use migrate_core::Dialect;
-use migrate_runtime::Error;
+use migrate_runtime::{Error, LockStrategy};
 use migrate_tests::{TestDb, migrator, write_migrations};
 use sqlx::pool::PoolOptions;
 
@@ -107,4 +107,114 @@ async fn postgres_spellings_of_one_table_share_one_lock() {
         .expect("the first run applies both");
     pool.close().await;
     db.drop().await;
+}
+
+/// The error of a run that gave up waiting for the lock names who holds it, as the server
+/// shows it: the PostgreSQL backend holding the advisory lock, the MySQL connection holding
+/// `GET_LOCK`, or the table lock's owner (this process).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_timeout_names_the_holder_on_postgres() {
+    for strategy in [LockStrategy::Session, LockStrategy::Table] {
+        let Some(db) = TestDb::create(Dialect::Postgres).await else {
+            return;
+        };
+        let pool = PoolOptions::<sqlx::Postgres>::new()
+            .max_connections(3)
+            .connect(&db.url)
+            .await
+            .expect("connect");
+        let sleeper = "SELECT pg_sleep(2);\n";
+        let holder = held_while(&db, &pool, strategy, sleeper).await;
+        let expected = match strategy {
+            LockStrategy::Session => {
+                let pid: i32 = sqlx::query_scalar(
+                    "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()",
+                )
+                .fetch_one(&pool)
+                .await
+                .expect("the sleeping backend");
+                format!("PostgreSQL backend {pid} from ")
+            }
+            _ => format!(":{}:", std::process::id()),
+        };
+        let message = holder.await;
+        assert!(message.contains(&expected), "{strategy:?}: {message}");
+        pool.close().await;
+        db.drop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_timeout_names_the_holder_on_mysql() {
+    for strategy in [LockStrategy::Session, LockStrategy::Table] {
+        let Some(db) = TestDb::create(Dialect::Mysql).await else {
+            return;
+        };
+        let pool = PoolOptions::<sqlx::MySql>::new()
+            .max_connections(3)
+            .connect(&db.url)
+            .await
+            .expect("connect");
+        let sleeper = "SELECT SLEEP(2);\n";
+        let holder = held_while(&db, &pool, strategy, sleeper).await;
+        let expected = match strategy {
+            LockStrategy::Session => {
+                let id: i64 = sqlx::query_scalar(
+                    "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(2)%' AND ID <> CONNECTION_ID()",
+                )
+                .fetch_one(&pool)
+                .await
+                .expect("the sleeping connection");
+                format!("MySQL connection {id} (")
+            }
+            _ => format!(":{}:", std::process::id()),
+        };
+        let message = holder.await;
+        assert!(message.contains(&expected), "{strategy:?}: {message}");
+        pool.close().await;
+        db.drop().await;
+    }
+}
+
+/// Starts a run that holds the lock while its second migration sleeps, and once it does,
+/// another run with a short timeout; the future gives that run's error message, after the
+/// first run ended.
+async fn held_while<DB: migrate_runtime::Backend>(
+    db: &TestDb,
+    pool: &sqlx::Pool<DB>,
+    strategy: LockStrategy,
+    sleeper: &str,
+) -> impl std::future::Future<Output = String> + use<DB> {
+    let dir = db.dir().join("migrations");
+    write_migrations(
+        &dir,
+        &[
+            ("0001_a.sql", "CREATE TABLE a (id INT);\n"),
+            ("0002_wait.sql", sleeper),
+        ],
+    );
+    let holder = migrator(&dir, db.dialect).lock_strategy(strategy);
+    let other = migrator(&dir, db.dialect)
+        .lock_strategy(strategy)
+        .lock_timeout(Duration::from_millis(300));
+    let first = {
+        let pool = pool.clone();
+        tokio::spawn(async move { holder.run(&pool).await.map(drop) })
+    };
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let second = other.run(pool).await;
+    async move {
+        first
+            .await
+            .expect("task")
+            .expect("the first run applies both");
+        match second {
+            Err(
+                e @ Error::LockTimeout {
+                    holder: Some(_), ..
+                },
+            ) => e.to_string(),
+            other => panic!("the second run did not time out naming the holder: {other:?}"),
+        }
+    }
 }
