@@ -8,7 +8,10 @@ use std::time::Duration;
 use migrate_core::Dialect;
 use migrate_runtime::{Error, LockStrategy};
 use migrate_tests::{TestDb, migrator, write_migrations};
+use sqlx::Pool;
 use sqlx::pool::PoolOptions;
+
+use crate::support::Probe;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_mariadb_databases_migrate_at_the_same_time() {
@@ -112,89 +115,79 @@ async fn postgres_spellings_of_one_table_share_one_lock() {
 /// The error of a run that gave up waiting for the lock names who holds it, as the server
 /// shows it: the PostgreSQL backend holding the advisory lock, the MySQL connection holding
 /// `GET_LOCK`, or the table lock's owner (this process).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lock_timeout_names_the_holder_on_postgres() {
-    for strategy in [LockStrategy::Session, LockStrategy::Table] {
-        let Some(db) = TestDb::create(Dialect::Postgres).await else {
-            return;
-        };
-        let pool = PoolOptions::<sqlx::Postgres>::new()
-            .max_connections(3)
-            .connect(&db.url)
-            .await
-            .expect("connect");
-        let sleeper = "SELECT pg_sleep(2);\n";
-        let holder = held_while(&db, &pool, strategy, sleeper).await;
+async fn a_lock_timeout_names_the_holder<DB: Probe>(db: &TestDb, pool: Pool<DB>) {
+    let (sleeper, session_holder, shown_as) = match db.dialect {
+        Dialect::Postgres => (
+            "SELECT pg_sleep(2);\n",
+            "SELECT pid::text FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()",
+            "PostgreSQL backend {} from ",
+        ),
+        _ => (
+            "SELECT SLEEP(2);\n",
+            "SELECT CAST(ID AS CHAR) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(2)%' AND ID <> CONNECTION_ID()",
+            "MySQL connection {} (",
+        ),
+    };
+    for (i, strategy) in [LockStrategy::Session, LockStrategy::Table]
+        .into_iter()
+        .enumerate()
+    {
+        let table = format!("_migrations_{i}");
+        let holder = held_while(db, &pool, strategy, &table, sleeper).await;
         let expected = match strategy {
-            LockStrategy::Session => {
-                let pid: i32 = sqlx::query_scalar(
-                    "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()",
-                )
-                .fetch_one(&pool)
-                .await
-                .expect("the sleeping backend");
-                format!("PostgreSQL backend {pid} from ")
-            }
+            LockStrategy::Session => shown_as.replace("{}", &DB::text(&pool, session_holder).await),
             _ => format!(":{}:", std::process::id()),
         };
         let message = holder.await;
         assert!(message.contains(&expected), "{strategy:?}: {message}");
-        pool.close().await;
-        db.drop().await;
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lock_timeout_names_the_holder_on_mysql() {
-    for strategy in [LockStrategy::Session, LockStrategy::Table] {
-        let Some(db) = TestDb::create(Dialect::Mysql).await else {
-            return;
-        };
-        let pool = PoolOptions::<sqlx::MySql>::new()
-            .max_connections(3)
-            .connect(&db.url)
-            .await
-            .expect("connect");
-        let sleeper = "SELECT SLEEP(2);\n";
-        let holder = held_while(&db, &pool, strategy, sleeper).await;
-        let expected = match strategy {
-            LockStrategy::Session => {
-                let id: i64 = sqlx::query_scalar(
-                    "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(2)%' AND ID <> CONNECTION_ID()",
-                )
-                .fetch_one(&pool)
-                .await
-                .expect("the sleeping connection");
-                format!("MySQL connection {id} (")
-            }
-            _ => format!(":{}:", std::process::id()),
-        };
-        let message = holder.await;
-        assert!(message.contains(&expected), "{strategy:?}: {message}");
-        pool.close().await;
-        db.drop().await;
+mod a_lock_timeout_names_the_holder {
+    use migrate_core::Dialect;
+
+    use crate::support::with_db;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        with_db::<sqlx::Postgres, _>(Dialect::Postgres, 3, super::a_lock_timeout_names_the_holder)
+            .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn mysql() {
+        with_db::<sqlx::MySql, _>(Dialect::Mysql, 3, super::a_lock_timeout_names_the_holder).await;
     }
 }
 
 /// Starts a run that holds the lock while its second migration sleeps, and once it does,
 /// another run with a short timeout; the future gives that run's error message, after the
 /// first run ended.
-async fn held_while<DB: migrate_runtime::Backend>(
+async fn held_while<DB: Probe>(
     db: &TestDb,
-    pool: &sqlx::Pool<DB>,
+    pool: &Pool<DB>,
     strategy: LockStrategy,
+    table: &str,
     sleeper: &str,
 ) -> impl std::future::Future<Output = String> + use<DB> {
-    let dir = db.dir().join("migrations");
-    write_migrations(
-        &dir,
-        &[
-            ("0001_a.sql", "CREATE TABLE a (id INT);\n"),
-            ("0002_wait.sql", sleeper),
-        ],
-    );
-    let holder = migrator(&dir, db.dialect).lock_strategy(strategy);
+    let dir = db.dir().join(table);
+    let files = [
+        (
+            format!("0001_{table}.sql"),
+            format!("CREATE TABLE t{table} (id INT);\n"),
+        ),
+        ("0002_wait.sql".to_owned(), sleeper.to_owned()),
+    ];
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
+    write_migrations(&dir, &files);
+    let holder = migrator(&dir, db.dialect)
+        .with_table(table)
+        .lock_strategy(strategy);
     let other = migrator(&dir, db.dialect)
+        .with_table(table)
         .lock_strategy(strategy)
         .lock_timeout(Duration::from_millis(300));
     let first = {
