@@ -297,7 +297,8 @@ impl Migrator {
     /// schema at its start is compared with the one the part before it left: where they
     /// differ (an up that makes another schema when run again), the later parts' findings are
     /// set aside and the verification goes on from there on the earlier part's database, so
-    /// the result is the one a single database gives.
+    /// the result is the one a single database gives (schemas are compared, not rows). With
+    /// no database in `scratches`, nothing is verified.
     pub async fn verify_split<DB: Backend>(
         &self,
         scratches: &[Pool<DB>],
