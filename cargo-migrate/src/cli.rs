@@ -256,6 +256,59 @@ pub(crate) enum Command {
     Database(commands::database::Command),
 }
 
+impl Command {
+    /// The command's name, as typed.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Command::Init(_) => "init",
+            Command::New(_) => "new",
+            Command::Check(_) => "check",
+            Command::Run(_) => "run",
+            Command::Down(_) => "down",
+            Command::Redo(_) => "redo",
+            Command::Status(_) => "status",
+            Command::Baseline(_) => "baseline",
+            Command::Adopt(_) => "adopt",
+            Command::Resolve(_) => "resolve",
+            Command::Repair(_) => "repair",
+            Command::Verify(_) => "verify",
+            Command::Drift(_) => "drift",
+            Command::Backup(_) => "backup",
+            Command::Restore(_) => "restore",
+            Command::Dump(_) => "dump",
+            Command::Wait(_) => "wait",
+            Command::Database(commands::database::Command::Create) => "database create",
+            Command::Database(commands::database::Command::Drop) => "database drop",
+            Command::Database(commands::database::Command::Reset) => "database reset",
+        }
+    }
+
+    /// The `--format` values the command prints: `human` everywhere, `json` where the output
+    /// is data, `sarif` and `github` for `check`. Any other is refused before anything runs.
+    pub(crate) fn formats(&self) -> &'static [Format] {
+        match self {
+            Command::Check(_) => &[Format::Human, Format::Json, Format::Sarif, Format::Github],
+            Command::Run(_)
+            | Command::Down(_)
+            | Command::Redo(_)
+            | Command::Status(_)
+            | Command::Baseline(_)
+            | Command::Adopt(_)
+            | Command::Resolve(_)
+            | Command::Repair(_)
+            | Command::Verify(_)
+            | Command::Drift(_)
+            | Command::Backup(_) => &[Format::Human, Format::Json],
+            Command::Init(_)
+            | Command::New(_)
+            | Command::Restore(_)
+            | Command::Dump(_)
+            | Command::Wait(_)
+            | Command::Database(_) => &[Format::Human],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,9 @@ pub(crate) struct Failure {
     pub code: u8,
     pub headline: String,
     pub causes: Vec<String>,
+    /// Under `--format json`: the failure is in the document the command printed already
+    /// (a fan-out's report), so no second document follows it.
+    pub in_document: bool,
 }
 
 impl Failure {
@@ -27,6 +30,7 @@ impl Failure {
             code: code::USAGE,
             headline: headline.into(),
             causes: Vec::new(),
+            in_document: false,
         }
     }
 
@@ -35,6 +39,7 @@ impl Failure {
             code: code::DATABASE,
             headline: headline.into(),
             causes: Vec::new(),
+            in_document: false,
         }
     }
 
@@ -43,6 +48,7 @@ impl Failure {
             code: code::VALIDATION,
             headline: headline.into(),
             causes: Vec::new(),
+            in_document: false,
         }
     }
 
@@ -72,6 +78,7 @@ impl From<migrate_runtime::Error> for Failure {
         let code = match &e {
             migrate_runtime::Error::BadIdentifier { .. }
             | migrate_runtime::Error::UnknownVersion { .. }
+            | migrate_runtime::Error::TargetAhead { .. }
             | migrate_runtime::Error::ScratchNotEmpty { .. }
             | migrate_runtime::Error::ExplainSetup { .. } => code::USAGE,
             _ => code::DATABASE,
@@ -81,6 +88,7 @@ impl From<migrate_runtime::Error> for Failure {
             code,
             headline,
             causes: Vec::new(),
+            in_document: false,
         };
         if let Some(source) = std::error::Error::source(&e) {
             failure = failure.caused_by(source);
@@ -92,6 +100,25 @@ impl From<migrate_runtime::Error> for Failure {
 impl From<migrate_core::ConfigError> for Failure {
     fn from(e: migrate_core::ConfigError) -> Failure {
         Failure::usage(format!("the configuration is invalid: {e}"))
+    }
+}
+
+impl Failure {
+    /// The JSON object of an error: `{"code", "message", "hint", "causes"}`, where `code` is
+    /// the exit code, `message` what happened and `hint` what to do (the headline's part after
+    /// its first `; `). Every URL's password is masked.
+    pub(crate) fn json(&self) -> serde_json::Value {
+        let text = crate::output::redact(&self.headline);
+        let (message, hint) = match text.split_once("; ") {
+            Some((message, hint)) => (message.to_owned(), Some(hint.to_owned())),
+            None => (text.clone(), None),
+        };
+        let causes: Vec<String> = self
+            .causes
+            .iter()
+            .map(|c| crate::output::redact(c))
+            .collect();
+        serde_json::json!({ "code": self.code, "message": message, "hint": hint, "causes": causes })
     }
 }
 

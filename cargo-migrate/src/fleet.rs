@@ -1,10 +1,15 @@
 //! Fan-out over tenants: `--schemas PATTERN` (every PostgreSQL schema whose name matches, each
 //! with its own history table and lock, as `Migrator::in_schema` does) or `--targets FILE` (one
-//! database URL or `env:VAR` per line, any dialect), `-j N` at a time, for `run`, `status` and
-//! `down`.
+//! database URL or `env:VAR` per line, any dialect), `-j N` at a time.
+//!
+//! A fan-out is the command itself run over many sessions: each target gets a [`Session`] of
+//! its own and the command's own `on` function, the one the single path calls, so every flag
+//! means there what it means on one database. What cannot apply to many targets (a scratch
+//! database given by URL, a backup of schemas that share one database) is refused with exit 2
+//! before anything connects.
 //!
 //! A failing target is reported and the others go on (`--fail-fast` stops starting new ones);
-//! `--canary N` migrates the first N alone first and stops if any of them fails. At the end a
+//! `--canary N` runs the first N alone first and stops if any of them fails. At the end a
 //! table per target (or `--format json`), and exit 1 naming how many failed. A re-run applies
 //! only what is pending, so resuming needs no flag.
 
@@ -12,42 +17,73 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use migrate_core::Dialect;
-use migrate_runtime::{Migrator, RevertTarget, State, Version};
+use migrate_runtime::Migrator;
 use serde_json::json;
 
 use crate::cli::Global;
+use crate::commands::{Done, Session, preflight};
 use crate::context::{Database, Project};
 use crate::db::Pool;
 use crate::failure::{Failure, code};
 use crate::output::{Format, Output, mask_url};
 use crate::report::to_json;
 
-/// What to do on each target.
+/// A command, as the fan-out runs and reports it.
 #[derive(Debug, Clone)]
-pub(crate) enum Action {
-    Run {
-        to: Option<Version>,
-    },
-    Status {
-        exit_code: bool,
-    },
-    Down {
-        target: RevertTarget,
-    },
-    /// Each target against what its applied migrations make, on a scratch database made
-    /// beside it (one per target, dropped afterwards).
-    Drift,
+pub(crate) struct Verb {
+    /// The command's name, for messages: `run`, `down`, …
+    pub name: &'static str,
+    /// What the table's count column counts: `applied`, `reverted`, `pending`, …
+    pub count: &'static str,
+    /// Whether a database that does not exist is created first (`run`, not `--dry-run`).
+    pub creates: bool,
+    /// Whether it undoes migrations, which over many targets needs `--yes`.
+    pub destructive: bool,
+    /// Why this command, with these options, cannot run over many targets.
+    pub refused: Option<String>,
+    /// Why it cannot run over the schemas of one database (`--schemas`).
+    pub refused_schemas: Option<String>,
 }
 
-impl Action {
-    fn verb(&self) -> &'static str {
-        match self {
-            Action::Run { .. } => "run",
-            Action::Status { .. } => "status",
-            Action::Down { .. } => "down",
-            Action::Drift => "drift",
+impl Verb {
+    pub(crate) fn new(name: &'static str, count: &'static str) -> Verb {
+        Verb {
+            name,
+            count,
+            creates: false,
+            destructive: false,
+            refused: None,
+            refused_schemas: None,
         }
+    }
+
+    pub(crate) fn creates(mut self, creates: bool) -> Verb {
+        self.creates = creates;
+        self
+    }
+
+    pub(crate) fn destructive(mut self) -> Verb {
+        self.destructive = true;
+        self
+    }
+
+    /// Refuses the fan-out when `why` is given.
+    pub(crate) fn refuse_if(mut self, why: Option<String>) -> Verb {
+        if self.refused.is_none() {
+            self.refused = why;
+        }
+        self
+    }
+
+    /// Refuses the fan-out over `--schemas` when `why` is given.
+    pub(crate) fn refuse_schemas_if(mut self, why: Option<String>) -> Verb {
+        if self.refused_schemas.is_none() {
+            self.refused_schemas = why;
+        }
+        self
     }
 }
 
@@ -56,21 +92,21 @@ impl Action {
 struct Target {
     /// The schema's name, or the masked URL.
     label: String,
-    url: String,
-    dialect: Dialect,
+    database: Database,
     schema: Option<String>,
 }
 
 /// What happened on one target.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Outcome {
     label: String,
-    /// `applied`, `reverted`, `up to date`, `pending`, `failed`, `not started`.
+    /// The command's own state (`applied`, `up to date`, …), `failed` or `not started`.
     state: &'static str,
-    /// Migrations applied or reverted by this run, or pending (`status`).
     count: usize,
+    code: u8,
     duration: Duration,
     error: Option<String>,
+    result: serde_json::Value,
 }
 
 /// Whether the command line asks for a fan-out.
@@ -78,14 +114,45 @@ pub(crate) fn asked(global: &Global) -> bool {
     global.schemas.is_some() || global.targets.is_some()
 }
 
-pub(crate) async fn exec(global: &Global, action: Action, out: &Output) -> Result<u8, Failure> {
-    if matches!(action, Action::Down { .. }) && !global.yes {
-        return Err(Failure::usage(
-            "`down` over many targets reverts on every one of them; nothing was changed: pass --yes if you mean it",
-        ));
+/// Refuses the options that only a fan-out reads, on the single path.
+pub(crate) fn refuse_fan_out_options(global: &Global, verb: &str) -> Result<(), Failure> {
+    if asked(global) {
+        return Ok(());
+    }
+    let given = [
+        ("--fail-fast", global.fail_fast),
+        ("--canary", global.canary.is_some()),
+        ("-j/--jobs", global.jobs.is_some() && verb != "verify"),
+    ];
+    match given.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => Err(Failure::usage(format!(
+            "{flag} is for a fan-out over --schemas or --targets, and `{verb}` here runs on one database; nothing was done: leave it out, or name the targets"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Runs `on` over every target, `-j` at a time.
+pub(crate) async fn exec(
+    global: &Global,
+    out: &Output,
+    verb: &Verb,
+    on: impl AsyncFn(&Session, &Output) -> Result<Done, Failure>,
+) -> Result<u8, Failure> {
+    if let Some(why) = &verb.refused {
+        return Err(Failure::usage(why.clone()));
+    }
+    if let (Some(why), Some(_)) = (&verb.refused_schemas, &global.schemas) {
+        return Err(Failure::usage(why.clone()));
+    }
+    if verb.destructive && !global.yes {
+        return Err(Failure::usage(format!(
+            "`{}` over many targets changes every one of them; nothing was changed: pass --yes if you mean it",
+            verb.name
+        )));
     }
     let mut project = Project::resolve(global)?;
-    let targets = match (&global.schemas, &global.targets) {
+    let (targets, base) = match (&global.schemas, &global.targets) {
         (Some(_), Some(_)) => {
             return Err(Failure::usage(
                 "--schemas and --targets both choose the targets; give one of them",
@@ -93,15 +160,23 @@ pub(crate) async fn exec(global: &Global, action: Action, out: &Output) -> Resul
         }
         (Some(pattern), None) => {
             let base = Database::resolve(global, &project)?;
-            out.say(&format!(
-                "database: {} (from {})",
-                base.shown(),
-                base.source
-            ));
-            schemas(&base, pattern).await?
+            base.announce(out);
+            preflight(global, &base, false, out)?;
+            crate::db::wait_if_asked(&base, out, false).await?;
+            (schemas(&base, pattern).await?, Some(base))
         }
-        (None, Some(file)) => targets_file(file)?,
-        (None, None) => unreachable!("exec is called when a fan-out is asked for"),
+        (None, Some(file)) => {
+            let targets = targets_file(file, global)?;
+            for t in &targets {
+                preflight(global, &t.database, false, out)?;
+            }
+            (targets, None)
+        }
+        (None, None) => {
+            return Err(Failure::usage(
+                "a fan-out needs --schemas or --targets to name its targets",
+            ));
+        }
     };
     if targets.is_empty() {
         return Err(Failure::usage(match &global.schemas {
@@ -111,10 +186,29 @@ pub(crate) async fn exec(global: &Global, action: Action, out: &Output) -> Resul
             }
         }));
     }
+    // A protected environment asks once for the whole fan-out (with no terminal, `preflight`
+    // refused already).
+    if let Some(base) = base.as_ref().filter(|b| b.protected && global.applies)
+        && !global.yes
+    {
+        let question = format!(
+            "{} on {} schemas of the protected environment `{}` ({})?",
+            verb.name,
+            targets.len(),
+            base.environment.as_deref().unwrap_or_default(),
+            base.shown()
+        );
+        if !out.confirm(&question) {
+            return Err(Failure::usage(
+                "not confirmed, so nothing was changed; answer y, or pass --yes",
+            ));
+        }
+    }
     // The folder, read once per dialect the targets use.
-    let mut migrators: HashMap<Dialect, Arc<Migrator>> = HashMap::new();
-    for dialect in targets.iter().map(|t| t.dialect) {
-        if migrators.contains_key(&dialect) {
+    let mut sets: HashMap<Dialect, (Arc<Migrator>, Arc<migrate_core::MigrationSet>)> =
+        HashMap::new();
+    for dialect in targets.iter().map(|t| t.database.dialect) {
+        if sets.contains_key(&dialect) {
             continue;
         }
         project.config.dialect = Some(dialect);
@@ -123,30 +217,34 @@ pub(crate) async fn exec(global: &Global, action: Action, out: &Output) -> Resul
             out.warn(&w.to_string());
         }
         let migrator = Migrator::from_set(&set, &project.config, &project.root);
-        migrators.insert(dialect, Arc::new(migrator));
+        sets.insert(dialect, (Arc::new(migrator), Arc::new(set)));
     }
     let jobs = usize::from(global.jobs.unwrap_or(4));
     out.say(&format!(
-        "{} {} targets, {jobs} at a time",
-        action.verb(),
+        "{} on {} targets, {jobs} at a time",
+        verb.name,
         targets.len()
     ));
     let bar = out.progress(targets.len());
     // PostgreSQL schemas share one pool of the base database: a connection per job.
-    let shared = match &global.schemas {
-        Some(_) => {
-            let url = &targets[0].url;
-            let pool = sqlx::postgres::PgPoolOptions::new()
+    let shared = match &base {
+        Some(base) => Some(
+            sqlx::postgres::PgPoolOptions::new()
                 .max_connections(jobs as u32)
                 .acquire_timeout(Duration::from_secs(60))
-                .connect(url)
+                .connect(&base.url)
                 .await
                 .map_err(|e| {
-                    Failure::database(format!("cannot connect to {}", mask_url(url))).caused_by(&e)
-                })?;
-            Some(pool)
-        }
+                    Failure::database(format!("cannot connect to {}", base.shown())).caused_by(&e)
+                })?,
+        ),
         None => None,
+    };
+    let context = Context {
+        verb,
+        project: &project,
+        sets: &sets,
+        shared: shared.clone(),
     };
     let canary = global.canary.unwrap_or(0).min(targets.len());
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(targets.len());
@@ -159,26 +257,22 @@ pub(crate) async fn exec(global: &Global, action: Action, out: &Output) -> Resul
             outcomes.extend(batch.iter().map(not_started));
             continue;
         }
-        let mut set = tokio::task::JoinSet::new();
-        let mut queue = batch.iter().cloned().enumerate();
-        let mut results: Vec<Option<Outcome>> = vec![None; batch.len()];
+        let mut running = FuturesUnordered::new();
+        let mut queue = batch.iter().enumerate();
+        let mut results: Vec<Option<Outcome>> = (0..batch.len()).map(|_| None).collect();
         let mut failed_here = false;
         loop {
-            while set.len() < jobs && !(failed_here && global.fail_fast) {
+            while running.len() < jobs && !(failed_here && global.fail_fast) {
                 let Some((i, target)) = queue.next() else {
                     break;
                 };
-                let migrator = migrators[&target.dialect].clone();
-                let action = action.clone();
-                let shared = shared.clone();
-                set.spawn(async move { (i, one(target, &migrator, &action, shared).await) });
+                let context = &context;
+                let on = &on;
+                running.push(async move { (i, one(context, target, on).await) });
             }
-            let Some(joined) = set.join_next().await else {
+            let Some((i, outcome)) = running.next().await else {
                 break;
             };
-            let (i, outcome) = joined.map_err(|e| {
-                Failure::database("a target's task stopped unexpectedly").caused_by(&e)
-            })?;
             if outcome.state == "failed" {
                 failed_here = true;
                 let line = format!(
@@ -209,7 +303,16 @@ pub(crate) async fn exec(global: &Global, action: Action, out: &Output) -> Resul
     if let Some(pool) = shared {
         pool.close().await;
     }
-    report(out, &action, &outcomes);
+    let finished = finish(verb, &outcomes, out);
+    report(out, verb, &outcomes, finished.as_ref().err());
+    finished.map_err(|mut f| {
+        f.in_document = out.format == Format::Json;
+        f
+    })
+}
+
+/// The exit code of a fan-out, and its closing line.
+fn finish(verb: &Verb, outcomes: &[Outcome], out: &Output) -> Result<u8, Failure> {
     let failed = outcomes.iter().filter(|o| o.state == "failed").count();
     let unstarted = outcomes.iter().filter(|o| o.state == "not started").count();
     if failed > 0 {
@@ -225,23 +328,37 @@ pub(crate) async fn exec(global: &Global, action: Action, out: &Output) -> Resul
         }
         headline.push_str(&format!(
             "; fix them and run `{}` again: it does only what is left",
-            action.verb()
+            verb.name
         ));
         return Err(Failure::database(headline));
     }
-    let pending = outcomes.iter().any(|o| o.state == "pending");
-    let drifted = outcomes.iter().filter(|o| o.state == "drifted").count();
-    if drifted > 0 {
+    let differ = outcomes
+        .iter()
+        .filter(|o| o.code == code::DIFFERENCE || o.state == "drifted")
+        .count();
+    if differ > 0 {
         out.warn(&format!(
-            "{drifted} of {} targets differ from what their migrations make; run `cargo migrate drift` on each to see the differences",
+            "{differ} of {} targets differ from what their migrations make; run `cargo migrate drift` on each to see the differences",
             outcomes.len()
         ));
     }
-    Ok(match action {
-        Action::Status { exit_code: true } if pending => code::PENDING,
-        Action::Drift if drifted > 0 => code::DIFFERENCE,
-        _ => 0,
+    // As on one database, something to do (4) comes before a difference (5).
+    let codes = || outcomes.iter().map(|o| o.code);
+    Ok(if codes().any(|c| c == code::PENDING) {
+        code::PENDING
+    } else if codes().any(|c| c == code::DIFFERENCE) {
+        code::DIFFERENCE
+    } else {
+        0
     })
+}
+
+/// What every target's run shares.
+struct Context<'a> {
+    verb: &'a Verb,
+    project: &'a Project,
+    sets: &'a HashMap<Dialect, (Arc<Migrator>, Arc<migrate_core::MigrationSet>)>,
+    shared: Option<sqlx::PgPool>,
 }
 
 fn not_started(target: &Target) -> Outcome {
@@ -249,108 +366,84 @@ fn not_started(target: &Target) -> Outcome {
         label: target.label.clone(),
         state: "not started",
         count: 0,
+        code: 0,
         duration: Duration::ZERO,
         error: None,
+        result: serde_json::Value::Null,
     }
 }
 
-/// Runs the action on one target.
+/// Opens the target's session and runs the command on it.
 async fn one(
-    target: Target,
-    migrator: &Migrator,
-    action: &Action,
-    shared: Option<sqlx::PgPool>,
+    context: &Context<'_>,
+    target: &Target,
+    on: &impl AsyncFn(&Session, &Output) -> Result<Done, Failure>,
 ) -> Outcome {
     let started = Instant::now();
-    let result = match (&target.schema, shared) {
-        (Some(schema), Some(pool)) => {
-            act(&migrator.in_schema(schema), &Pool::Postgres(pool), action).await
-        }
-        _ => {
-            let database = Database {
-                url: target.url.clone(),
-                dialect: target.dialect,
-                source: "--targets".to_owned(),
-                environment: None,
-                protected: false,
-                wait: None,
-                backup: None,
-            };
-            let connected = if matches!(action, Action::Run { .. }) {
-                Pool::connect_or_create(&database, &Output::silent()).await
-            } else {
-                Pool::connect(&database).await
-            };
-            match connected {
-                Ok(pool) => {
-                    let result = act(migrator, &pool, action).await;
-                    pool.close().await;
-                    result
-                }
-                Err(e) => Err(e.headline),
-            }
-        }
-    };
+    let quiet = Output::silent();
+    let result = async {
+        let session = open(context, target).await?;
+        let done = on(&session, &quiet).await;
+        session.close().await;
+        done
+    }
+    .await;
     let duration = started.elapsed();
     match result {
-        Ok((state, count)) => Outcome {
-            label: target.label,
-            state,
-            count,
+        Ok(done) => Outcome {
+            label: target.label.clone(),
+            state: done.state,
+            count: done.count,
+            code: done.code,
             duration,
             error: None,
+            result: done.json,
         },
-        Err(error) => Outcome {
-            label: target.label,
+        Err(failure) => Outcome {
+            label: target.label.clone(),
             state: "failed",
             count: 0,
+            code: failure.code,
             duration,
-            error: Some(error.lines().next().unwrap_or_default().to_owned()),
+            error: Some(failure.headline),
+            result: serde_json::Value::Null,
         },
     }
 }
 
-async fn act(
-    migrator: &Migrator,
-    pool: &Pool,
-    action: &Action,
-) -> Result<(&'static str, usize), String> {
-    use crate::db::with_pool;
-    match action {
-        Action::Run { to } => {
-            let report = match to {
-                Some(v) => with_pool!(pool, p => migrator.run_to(p, v).await),
-                None => with_pool!(pool, p => migrator.run(p).await),
-            }
-            .map_err(|e| e.to_string())?;
-            let n = report.applied.len();
-            Ok((if n == 0 { "up to date" } else { "applied" }, n))
+/// The session of one target: the shared pool and the schema's migrator, or a connection to
+/// the target's own database.
+async fn open(context: &Context<'_>, target: &Target) -> Result<Session, Failure> {
+    let (migrator, set) = &context.sets[&target.database.dialect];
+    let (migrator, pool, owns_pool) = match (&target.schema, &context.shared) {
+        (Some(schema), Some(shared)) => (
+            migrator.in_schema(schema),
+            Pool::Postgres(shared.clone()),
+            false,
+        ),
+        _ => {
+            crate::db::wait_if_asked(&target.database, &Output::silent(), context.verb.creates)
+                .await?;
+            let pool = if context.verb.creates {
+                Pool::connect_or_create(&target.database, &Output::silent()).await?
+            } else {
+                Pool::connect(&target.database).await?
+            };
+            (migrator.as_ref().clone(), pool, true)
         }
-        Action::Status { .. } => {
-            let rows =
-                with_pool!(pool, p => migrator.status(p).await).map_err(|e| e.to_string())?;
-            let pending = rows.iter().filter(|r| r.state != State::Applied).count();
-            Ok((
-                if pending == 0 {
-                    "up to date"
-                } else {
-                    "pending"
-                },
-                pending,
-            ))
-        }
-        Action::Down { target } => {
-            let report = with_pool!(pool, p => migrator.revert(p, target.clone()).await)
-                .map_err(|e| e.to_string())?;
-            Ok(("reverted", report.reverted.len()))
-        }
-        Action::Drift => {
-            let drift = with_pool!(pool, p => migrator.verify_against(p).await)
-                .map_err(|e| e.to_string())?;
-            let changes = drift.diff.changes.len();
-            Ok((if changes == 0 { "no drift" } else { "drifted" }, changes))
-        }
-    }
+    };
+    Ok(Session {
+        migrator,
+        pool,
+        owns_pool,
+        confirmed: true,
+        database: target.database.clone(),
+        table: context.project.config.table.clone(),
+        // One schema file cannot follow many databases: it is not rewritten by a fan-out.
+        dump: None,
+        root: context.project.root.clone(),
+        set: set.clone(),
+    })
 }
 
 /// Every schema of the base PostgreSQL database whose name matches `pattern` (`*` any run of
@@ -393,15 +486,14 @@ async fn schemas(base: &Database, pattern: &str) -> Result<Vec<Target>, Failure>
         .into_iter()
         .map(|schema| Target {
             label: schema.clone(),
-            url: base.url.clone(),
-            dialect: Dialect::Postgres,
+            database: base.clone(),
             schema: Some(schema),
         })
         .collect())
 }
 
 /// The targets of a file: one URL, or `env:VAR`, per line; blank lines and `#` comments skipped.
-fn targets_file(path: &std::path::Path) -> Result<Vec<Target>, Failure> {
+fn targets_file(path: &std::path::Path, global: &Global) -> Result<Vec<Target>, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Failure::usage(format!(
             "cannot read the targets file {}; check the path given to --targets",
@@ -430,8 +522,15 @@ fn targets_file(path: &std::path::Path) -> Result<Vec<Target>, Failure> {
         })?;
         targets.push(Target {
             label: mask_url(&url),
-            url,
-            dialect,
+            database: Database {
+                url,
+                dialect,
+                source: at,
+                environment: None,
+                protected: false,
+                wait: global.wait,
+                backup: None,
+            },
             schema: None,
         });
     }
@@ -439,13 +538,7 @@ fn targets_file(path: &std::path::Path) -> Result<Vec<Target>, Failure> {
 }
 
 /// The table per target, or JSON.
-fn report(out: &Output, action: &Action, outcomes: &[Outcome]) {
-    let count_name = match action {
-        Action::Run { .. } => "applied",
-        Action::Status { .. } => "pending",
-        Action::Down { .. } => "reverted",
-        Action::Drift => "changes",
-    };
+fn report(out: &Output, verb: &Verb, outcomes: &[Outcome], failure: Option<&Failure>) {
     if out.format == Format::Json {
         let items: Vec<_> = outcomes
             .iter()
@@ -453,14 +546,19 @@ fn report(out: &Output, action: &Action, outcomes: &[Outcome]) {
                 json!({
                     "target": o.label,
                     "state": o.state,
-                    count_name: o.count,
+                    verb.count: o.count,
                     "duration_ms": o.duration.as_millis() as u64,
                     "error": o.error,
+                    "result": o.result,
                 })
             })
             .collect();
         let failed = outcomes.iter().filter(|o| o.state == "failed").count();
-        out.data(&to_json(&json!({ "targets": items, "failed": failed })));
+        let mut document = json!({ "targets": items, "failed": failed });
+        if let Some(failure) = failure {
+            document["error"] = failure.json();
+        }
+        out.data(&to_json(&document));
         return;
     }
     let width = outcomes
@@ -473,17 +571,21 @@ fn report(out: &Output, action: &Action, outcomes: &[Outcome]) {
         "{:<width$}  {:<11}  {:>7}  {:>9}  ERROR",
         "TARGET",
         "STATE",
-        count_name.to_uppercase(),
+        verb.count.to_uppercase(),
         "DURATION"
     ));
     for o in outcomes {
+        let error = o
+            .error
+            .as_deref()
+            .map(|e| e.lines().next().unwrap_or_default());
         out.data(&format!(
             "{:<width$}  {:<11}  {:>7}  {:>6} ms  {}",
             o.label,
             o.state,
             o.count,
             o.duration.as_millis(),
-            o.error.as_deref().unwrap_or("")
+            error.unwrap_or("")
         ));
     }
 }

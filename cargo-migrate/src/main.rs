@@ -21,6 +21,10 @@ use crate::cli::{Cargo, Command};
 use crate::output::Output;
 
 fn main() -> ExitCode {
+    // A panic is a bug, and its message may quote a URL: it is masked like every other line.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("{}", output::redact(&info.to_string()));
+    }));
     // Run directly as `cargo-migrate status`, the `migrate` Cargo adds is missing: add it.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.get(1).is_none_or(|a| a != "migrate") {
@@ -29,12 +33,20 @@ fn main() -> ExitCode {
     let Cargo::Migrate(mut migrate) = match Cargo::try_parse_from(&args) {
         Ok(parsed) => parsed,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                failure::code::USAGE
+            if !e.use_stderr() {
+                // --help and --version.
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let rendered = output::redact(&e.render().to_string());
+            if json_asked(&args) {
+                let failure =
+                    failure::Failure::usage(rendered.trim_start_matches("error: ").trim());
+                print_failure(&failure, true, &Output::silent());
             } else {
-                0
-            });
+                eprint!("{rendered}");
+            }
+            return ExitCode::from(failure::code::USAGE);
         }
     };
     migrate.global.order_lint_levels(&args);
@@ -54,6 +66,18 @@ fn main() -> ExitCode {
     };
     let global = migrate.global;
     let out = Output::new(global.color, global.quiet, global.verbose, global.format);
+    let formats = migrate.command.formats();
+    if !formats.contains(&global.format) {
+        let names: Vec<&str> = formats.iter().map(|f| f.as_str()).collect();
+        let failure = failure::Failure::usage(format!(
+            "`{}` prints no `{}` output, so nothing was done; its formats are {}",
+            migrate.command.name(),
+            global.format.as_str(),
+            names.join(", ")
+        ));
+        print_failure(&failure, global.format == output::Format::Json, &out);
+        return ExitCode::from(failure.code);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -65,36 +89,24 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        if fleet::asked(&global) {
-            return match migrate.command {
-                Command::Run(args) => {
-                    let to = args.to.as_deref().map(commands::version).transpose();
-                    match to {
-                        Ok(to) => fleet::exec(&global, fleet::Action::Run { to }, &out).await,
-                        Err(e) => Err(e),
-                    }
-                }
-                Command::Status(args) => {
-                    let action = fleet::Action::Status {
-                        exit_code: args.exit_code,
-                    };
-                    fleet::exec(&global, action, &out).await
-                }
-                Command::Down(args) => match commands::down::target(&args) {
-                    Ok(target) => fleet::exec(&global, fleet::Action::Down { target }, &out).await,
-                    Err(e) => Err(e),
-                },
-                Command::Drift(args) if args.scratch_url.is_none() => {
-                    fleet::exec(&global, fleet::Action::Drift, &out).await
-                }
-                Command::Drift(_) => Err(failure::Failure::usage(
-                    "--scratch-url names one scratch database, and a fan-out needs one per target; leave it out and each target gets its own beside it",
-                )),
-                Command::Check(args) => commands::check::exec(&global, &args, &out),
-                _ => Err(failure::Failure::usage(
-                    "--schemas and --targets fan out `run`, `status`, `down` and `drift` (`check` runs once); run this command on one database",
-                )),
-            };
+        let name = migrate.command.name();
+        fleet::refuse_fan_out_options(&global, name)?;
+        let fans_out = matches!(
+            migrate.command,
+            Command::Run(_)
+                | Command::Down(_)
+                | Command::Redo(_)
+                | Command::Status(_)
+                | Command::Drift(_)
+                | Command::Baseline(_)
+                | Command::Resolve(_)
+                | Command::Repair(_)
+                | Command::Check(_)
+        );
+        if fleet::asked(&global) && !fans_out {
+            return Err(failure::Failure::usage(format!(
+                "`{name}` works on one database, and --schemas/--targets name many; nothing was done: run it on each database (`run`, `down`, `redo`, `status`, `drift`, `baseline`, `resolve` and `repair` fan out; `check` runs once)"
+            )));
         }
         match migrate.command {
             Command::Init(args) => commands::init::exec(&global, &args, &out),
@@ -120,10 +132,30 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            let text = output::redact(&f.to_string());
-            let label = out.paint("error", "31");
-            eprintln!("{}", text.replacen("error", &label, 1));
+            print_failure(&f, out.format == output::Format::Json, &out);
             ExitCode::from(f.code)
         }
     }
+}
+
+/// Prints a failure: for people, `error: …` and its causes on stderr; under `--format json`,
+/// one JSON object on stdout, `{"error": {"code", "message", "hint", "causes"}}`, where
+/// `code` is the exit code. Either way every URL's password is masked.
+fn print_failure(f: &failure::Failure, json: bool, out: &Output) {
+    if json {
+        if !f.in_document {
+            out.data(&report::to_json(&serde_json::json!({ "error": f.json() })));
+        }
+    } else {
+        let text = output::redact(&f.to_string());
+        let label = out.paint("error", "31");
+        eprintln!("{}", text.replacen("error", &label, 1));
+    }
+}
+
+/// Whether the raw command line asks for `--format json`, for errors found before it parsed.
+fn json_asked(args: &[std::ffi::OsString]) -> bool {
+    args.windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || args.iter().any(|a| a == "--format=json")
 }

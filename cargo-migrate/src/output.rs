@@ -22,8 +22,21 @@ pub(crate) enum Format {
     Github,
 }
 
-/// `postgres://user:***@host/db`: the URL with its password field masked, parsed by the `url`
-/// crate. A URL without a password, or text that is not a URL, is returned as it is.
+impl Format {
+    /// The value as given to `--format`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+        }
+    }
+}
+
+/// `postgres://user:***@host/db`: the URL with its password field masked. The text is read as
+/// it is, never parsed first, so a URL that does not parse (a `/`, `#`, `?` or `@` in the
+/// password, a bad port) is masked too. Text without a password is returned as it is.
 pub(crate) fn mask_url(url: &str) -> String {
     match password_span(url) {
         Some(span) => format!("{}***{}", &url[..span.start], &url[span.end..]),
@@ -31,18 +44,15 @@ pub(crate) fn mask_url(url: &str) -> String {
     }
 }
 
-/// Where the password of the URL `text` is, when it has one: the bytes between the user's `:`
-/// and the `@` before the host.
+/// Where the password of the URL `text` is, when it has one: from the first `:` after the
+/// scheme's `://` to the last `@`. A password may hold `/`, `?`, `#` and `@` unescaped, so the
+/// last `@` ends the user-info; in the rare URL whose path or query holds an `@` too, more than
+/// the password is masked, never less.
 fn password_span(text: &str) -> Option<std::ops::Range<usize>> {
-    let parsed = url::Url::parse(text).ok()?;
-    parsed.password().filter(|p| !p.is_empty())?;
     let start = text.find("://")? + 3;
-    let authority_end = text[start..]
-        .find(['/', '?', '#'])
-        .map_or(text.len(), |i| start + i);
-    let at = start + text[start..authority_end].rfind('@')?;
+    let at = start + text[start..].rfind('@')?;
     let colon = start + text[start..at].find(':')?;
-    Some(colon + 1..at)
+    (colon + 1 < at).then_some(colon + 1..at)
 }
 
 /// Masks the password field of every URL in `text`, wherever a message quotes one. Only the
@@ -114,10 +124,12 @@ impl Output {
         let _ = writeln!(out, "{}", redact(text));
     }
 
-    /// A progress or status line on stdout, for humans; quiet with `-q` or `--format json`.
+    /// A progress or status line for humans, on stderr: stdout carries only the data the
+    /// command was asked for (`dump > schema.sql` stays loadable). Quiet with `-q` or
+    /// `--format json`.
     pub(crate) fn say(&self, text: &str) {
         if !self.quiet && self.human() {
-            self.data(text);
+            eprintln!("{}", redact(text));
         }
     }
 
@@ -209,6 +221,24 @@ mod tests {
             "applied 2 migrations to `mysql://a:***@localhost/app`; a database"
         );
         assert_eq!(redact("no url here: a:b@c"), "no url here: a:b@c");
+        // URLs that do not parse are masked all the same.
+        for (given, shown) in [
+            ("postgres://u:pa/ss99@host/db", "postgres://u:***@host/db"),
+            ("postgres://u:pa#ss99@host/db", "postgres://u:***@host/db"),
+            ("postgres://u:pa?ss99@host/db", "postgres://u:***@host/db"),
+            ("postgres://u:pa@ss99@host/db", "postgres://u:***@host/db"),
+            (
+                "postgres://u:pass99@host:99999/db",
+                "postgres://u:***@host:99999/db",
+            ),
+            ("mysql://u:pass99@/db", "mysql://u:***@/db"),
+        ] {
+            assert_eq!(mask_url(given), shown);
+            assert_eq!(
+                redact(&format!("bad URL {given}: x")),
+                format!("bad URL {shown}: x")
+            );
+        }
         assert_eq!(
             redact("two: postgres://u:x@h/a and mysql://v:y@h/b."),
             "two: postgres://u:***@h/a and mysql://v:***@h/b."

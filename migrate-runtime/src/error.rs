@@ -139,9 +139,24 @@ pub enum Error {
     )]
     ScratchNotEmpty { table: String, version: String },
 
-    /// A version given by the caller is not known.
-    #[error("no migration has version {version}; run `cargo migrate status` to list the versions")]
-    UnknownVersion { version: String },
+    /// A version given by the caller is in neither the folder nor the history.
+    #[error(
+        "no migration has version {version}, in the folder or in the history{}; nothing was changed: give a version that exists (`cargo migrate status` lists them)",
+        nearest_text(nearest)
+    )]
+    UnknownVersion {
+        version: String,
+        /// The nearest versions that exist: the one before it and the one after it, where
+        /// there is one.
+        nearest: Vec<String>,
+    },
+
+    /// A revert to a version newer than the newest applied one: it would undo nothing, so the
+    /// version is likely mistyped.
+    #[error(
+        "{version} is newer than the newest applied migration ({newest}), so reverting to it would undo nothing; nothing was changed: give an applied version (`cargo migrate status` lists them)"
+    )]
+    TargetAhead { version: String, newest: String },
 
     /// A table or schema name that cannot be written into SQL safely.
     #[error(
@@ -347,4 +362,13 @@ fn held_by(holder: &Option<String>) -> String {
         .as_deref()
         .map(|h| format!(" (held by {h})"))
         .unwrap_or_default()
+}
+
+/// `; the nearest are 10 and 20`, for [`Error::UnknownVersion`].
+fn nearest_text(nearest: &[String]) -> String {
+    match nearest {
+        [] => String::new(),
+        [one] => format!("; the nearest is {one}"),
+        [a, b, ..] => format!("; the nearest are {a} and {b}"),
+    }
 }

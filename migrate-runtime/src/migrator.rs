@@ -289,9 +289,60 @@ impl Migrator {
         self.migrations
             .iter()
             .find(|m| m.version_parts() == version.parts())
-            .ok_or_else(|| Error::UnknownVersion {
-                version: version.to_string(),
-            })
+            .ok_or_else(|| self.unknown(version.parts(), &[]))
+    }
+
+    /// The error for a version in neither the folder nor `rows`, naming the nearest versions
+    /// of both on either side.
+    fn unknown(&self, parts: &[u64], rows: &[HistoryRow]) -> Error {
+        let known = self
+            .migrations
+            .iter()
+            .map(|m| (m.version_parts().to_vec(), m.version().to_owned()))
+            .chain(
+                rows.iter()
+                    .filter(|r| !history::is_repeatable(&r.version))
+                    .map(|r| (history::parts_of(&r.version), r.version.clone())),
+            );
+        let mut below: Option<(Vec<u64>, String)> = None;
+        let mut above: Option<(Vec<u64>, String)> = None;
+        for (p, text) in known {
+            if p.as_slice() < parts && below.as_ref().is_none_or(|(b, _)| p > *b) {
+                below = Some((p, text));
+            } else if p.as_slice() > parts && above.as_ref().is_none_or(|(a, _)| p < *a) {
+                above = Some((p, text));
+            }
+        }
+        Error::UnknownVersion {
+            version: version_text(parts),
+            nearest: below.into_iter().chain(above).map(|(_, t)| t).collect(),
+        }
+    }
+
+    /// Refuses a revert target that names no known version, or one newer than the newest
+    /// applied: a mistyped `--to` must not revert anything.
+    fn check_revert_target(&self, rows: &[HistoryRow], target: &RevertTarget) -> Result<(), Error> {
+        let RevertTarget::Above(parts) = target else {
+            return Ok(());
+        };
+        let in_history = rows.iter().any(|r| history::parts_of(&r.version) == *parts);
+        let in_folder = self.migrations.iter().any(|m| m.version_parts() == parts);
+        if !in_history && !in_folder {
+            return Err(self.unknown(parts, rows));
+        }
+        let newest = rows
+            .iter()
+            .filter(|r| !history::is_repeatable(&r.version))
+            .max_by_key(|r| history::parts_of(&r.version));
+        match newest {
+            Some(newest) if history::parts_of(&newest.version) < *parts => {
+                Err(Error::TargetAhead {
+                    version: version_text(parts),
+                    newest: newest.version.clone(),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Checks the history against the migrations and returns what is pending, in order, up
@@ -675,7 +726,9 @@ impl Migrator {
     ) -> Result<Vec<PlannedRevert>, Error> {
         let table = self.table()?;
         let mut conn = acquire(pool).await?;
-        let Some(rows) = DB::read_history(&mut conn, &table).await? else {
+        let rows = DB::read_history(&mut conn, &table).await?;
+        self.check_revert_target(rows.as_deref().unwrap_or_default(), &target)?;
+        let Some(rows) = rows else {
             return Ok(Vec::new());
         };
         let mut planned = Vec::new();
@@ -701,7 +754,9 @@ impl Migrator {
         let mut conn = acquire(pool).await?;
         let lock = self.lock_plan::<DB>(&mut conn).await?;
         self.locked(pool, &mut conn, &table, &lock, async |conn, table| {
-            let Some(rows) = DB::read_history(conn, table).await? else {
+            let rows = DB::read_history(conn, table).await?;
+            self.check_revert_target(rows.as_deref().unwrap_or_default(), &target)?;
+            let Some(rows) = rows else {
                 return Ok(Report::default());
             };
             if let Some(dirty) = rows.iter().find(|r| r.status == RowStatus::Dirty) {
@@ -874,7 +929,10 @@ impl Migrator {
                 self.repeatable
                     .iter()
                     .find(|r| r.version() == version)
-                    .ok_or(Error::UnknownVersion { version })
+                    .ok_or(Error::UnknownVersion {
+                        version,
+                        nearest: Vec::new(),
+                    })
             });
             for m in decided
                 .versions
@@ -942,9 +1000,8 @@ impl Migrator {
             if DB::read_history(conn, table).await?.is_none()
                 || DB::forget(conn, table, &text).await? == 0
             {
-                return Err(Error::UnknownVersion {
-                    version: text.clone(),
-                });
+                let rows = DB::read_history(conn, table).await?.unwrap_or_default();
+                return Err(self.unknown(version.parts(), &rows));
             }
             Ok(Report {
                 recorded: vec![text.clone()],
@@ -1017,6 +1074,15 @@ pub struct PlannedRevert {
     pub name: String,
     /// The stored down SQL, else the file's; `None` when the migration is irreversible.
     pub sql: Option<String>,
+}
+
+/// A version's canonical text, as [`Version`] prints it.
+fn version_text(parts: &[u64]) -> String {
+    parts
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn choose<'r>(rows: &'r [HistoryRow], target: &RevertTarget) -> Vec<&'r HistoryRow> {

@@ -79,7 +79,12 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
             .chain(session.migrator.repeatable())
             .find(|m| m.version() == version)
             .map_or("", |m| m.name());
-        out.say(&format!("{verb} {version} {name}"));
+        // A dry run's list is the plan the user asked for: data, like `run --dry-run`'s.
+        if args.dry_run {
+            out.data(&format!("{verb} {version} {name}"));
+        } else {
+            out.say(&format!("{verb} {version} {name}"));
+        }
     }
     let applied = adoption.applied.len();
     let s = |n: usize| if n == 1 { "" } else { "s" };

@@ -31,6 +31,13 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         crate::backup::backup(&session.database, &session.pool, &dir, None, args.keep).await;
     session.pool.close().await;
     let written = written?;
+    if out.format == crate::output::Format::Json {
+        out.data(&crate::report::to_json(&serde_json::json!({
+            "path": written.path.display().to_string(),
+            "size": written.size,
+        })));
+        return Ok(0);
+    }
     out.say(&format!(
         "backed up {} to {} ({} bytes)",
         session.database.shown(),

@@ -2,12 +2,13 @@
 
 use serde_json::json;
 
-use super::{Session, version};
+use super::{Done, Session, drive, version};
 use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
-use crate::output::{Format, Output};
-use crate::report::to_json;
+use crate::fleet::Verb;
+use crate::output::Output;
+use migrate_core::Version;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -17,19 +18,24 @@ pub(crate) struct Args {
 }
 
 pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
-    let session = Session::open(global, out).await?;
     let v = version(&args.version)?;
-    let result = with_pool!(&session.pool, p => session.migrator.baseline(p, &v).await);
-    session.pool.close().await;
-    let report = result?;
-    if out.format == Format::Json {
-        out.data(&to_json(&json!({ "recorded": report.recorded })));
-    } else {
-        out.say(&format!(
-            "recorded {} migration{} as applied, up to {v}; nothing was run",
-            report.recorded.len(),
-            if report.recorded.len() == 1 { "" } else { "s" }
-        ));
-    }
-    Ok(0)
+    let verb = Verb::new("baseline", "recorded");
+    drive(global, out, &verb, async |session, _| on(session, &v).await).await
+}
+
+/// `baseline` on one database: the single path and every target of a fan-out.
+pub(crate) async fn on(session: &Session, v: &Version) -> Result<Done, Failure> {
+    let report = with_pool!(&session.pool, p => session.migrator.baseline(p, v).await)?;
+    let n = report.recorded.len();
+    let mut done = Done::new(
+        if n == 0 { "up to date" } else { "recorded" },
+        n,
+        json!({ "recorded": report.recorded }),
+    );
+    done.said.push(format!(
+        "recorded {} migration{} as applied, up to {v}; nothing was run",
+        n,
+        if n == 1 { "" } else { "s" }
+    ));
+    Ok(done)
 }

@@ -20,6 +20,22 @@ pub(crate) async fn exec(global: &Global, cmd: &Command, out: &Output) -> Result
     let project = Project::resolve(global)?;
     let database = Database::resolve(global, &project)?;
     database.announce(out);
+    if matches!(cmd, Command::Drop | Command::Reset) {
+        let verb = if matches!(cmd, Command::Drop) {
+            "drop"
+        } else {
+            "reset"
+        };
+        super::confirm(
+            global,
+            out,
+            &format!(
+                "{verb} the database {}? Everything in it is lost",
+                database.shown()
+            ),
+            &format!("`database {verb}` drops the database and everything in it"),
+        )?;
+    }
     db::wait_if_asked(&database, out, true).await?;
     match cmd {
         Command::Create => create(&database, out).await,

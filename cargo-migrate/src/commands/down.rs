@@ -3,19 +3,18 @@
 
 use migrate_runtime::RevertTarget;
 
-use super::{Progress, Session, ms, ran_json, version};
+use super::{Done, Progress, Session, drive, ms, ran_json, version};
 use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
-use crate::output::{Format, Output};
+use crate::fleet::Verb;
+use crate::output::Output;
 use serde_json::json;
-
-use crate::report::to_json;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// How many to revert, newest first
-    #[arg(long, default_value_t = 1, conflicts_with_all = ["to", "all"])]
+    #[arg(long, default_value_t = 1, conflicts_with_all = ["to", "all"], value_parser = super::steps)]
     pub steps: usize,
     /// Revert every migration newer than this version
     #[arg(long, value_name = "VERSION", conflicts_with = "all")]
@@ -40,24 +39,54 @@ pub(crate) fn target(args: &Args) -> Result<RevertTarget, Failure> {
     })
 }
 
+/// The command as the fan-out sees it.
+pub(crate) fn verb(args: &Args) -> Verb {
+    let backup = args.backup.backup.is_some() || args.backup.keep.is_some();
+    let verb = Verb::new("down", "reverted")
+        .refuse_schemas_if(super::run::schemas_share_one_backup(backup));
+    if args.dry_run {
+        verb
+    } else {
+        verb.destructive()
+    }
+}
+
 pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
-    let session = Session::open(global, out).await?;
     let target = target(args)?;
+    drive(global, out, &verb(args), async |session, out| {
+        on(session, args, &target, out).await
+    })
+    .await
+}
+
+/// `down` on one database: the single path and every target of a fan-out.
+pub(crate) async fn on(
+    session: &Session,
+    args: &Args,
+    target: &RevertTarget,
+    out: &Output,
+) -> Result<Done, Failure> {
     let m = &session.migrator;
     if args.dry_run {
-        let planned = with_pool!(&session.pool, p => m.revert_plan(p, target).await);
-        session.pool.close().await;
-        let planned = planned?;
-        if out.format == Format::Json {
-            let plan: Vec<_> = planned
-                .iter()
-                .map(|r| json!({ "version": r.version, "name": r.name, "sql": r.sql }))
-                .collect();
-            out.data(&to_json(&json!({ "reverted": [], "plan": plan })));
-        } else if planned.is_empty() {
-            out.data("nothing to revert");
+        let planned = with_pool!(&session.pool, p => m.revert_plan(p, target.clone()).await)?;
+        let plan: Vec<_> = planned
+            .iter()
+            .map(|r| json!({ "version": r.version, "name": r.name, "sql": r.sql }))
+            .collect();
+        let state = if planned.is_empty() {
+            "up to date"
         } else {
-            out.data(&format!(
+            "would revert"
+        };
+        let mut done = Done::new(
+            state,
+            planned.len(),
+            json!({ "reverted": [], "plan": plan }),
+        );
+        if planned.is_empty() {
+            done.data.push("nothing to revert".to_owned());
+        } else {
+            done.data.push(format!(
                 "would revert {} migration{} (dry run, nothing changed):",
                 planned.len(),
                 if planned.len() == 1 { "" } else { "s" }
@@ -67,12 +96,13 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
                     "-- no down SQL: this migration cannot be reverted",
                     str::trim_end,
                 );
-                out.data(&format!("\n-- {} {}\n{sql}", r.version, r.name));
+                done.data
+                    .push(format!("\n-- {} {}\n{sql}", r.version, r.name));
             }
         }
-        return Ok(0);
+        return Ok(done);
     }
-    let backed_up = super::back_up_before(&session, &args.backup, out, async || {
+    let backed_up = super::back_up_before(session, &args.backup, out, async || {
         let plan = with_pool!(&session.pool, p => m.revert_plan(p, target.clone()).await)?;
         Ok(plan.first().map(|r| r.version.clone()))
     })
@@ -87,28 +117,31 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     };
     let progress = Progress::new(out, planned);
     let m = m.clone().with_hooks(progress.clone());
-    let result = with_pool!(&session.pool, p => m.revert(p, target).await);
+    let result = with_pool!(&session.pool, p => m.revert(p, target.clone()).await);
     progress.finish();
     let dumped = match &result {
         Ok(report) if !report.reverted.is_empty() => session.rewrite_dump(out).await,
         _ => Ok(()),
     };
-    session.pool.close().await;
     super::advise_restore(&result, backed_up.as_deref(), &session.database, out);
     let report = result?;
     dumped?;
-    if out.format == Format::Json {
-        out.data(&to_json(&json!({ "reverted": ran_json(&report.reverted) })));
-    } else if report.reverted.is_empty() {
-        out.say("nothing to revert");
+    let n = report.reverted.len();
+    let mut done = Done::new(
+        if n == 0 { "up to date" } else { "reverted" },
+        n,
+        json!({ "reverted": ran_json(&report.reverted) }),
+    );
+    if n == 0 {
+        done.said.push("nothing to revert".to_owned());
     } else {
         let total: std::time::Duration = report.reverted.iter().map(|r| r.duration).sum();
-        out.say(&format!(
+        done.said.push(format!(
             "reverted {} migration{} in {} ms",
-            report.reverted.len(),
-            if report.reverted.len() == 1 { "" } else { "s" },
+            n,
+            if n == 1 { "" } else { "s" },
             ms(total)
         ));
     }
-    Ok(0)
+    Ok(done)
 }

@@ -5,13 +5,13 @@ use migrate_core::Dialect;
 use migrate_runtime::{Diff, Drift};
 use serde_json::json;
 
-use super::Session;
+use super::{Done, Session, drive};
 use crate::cli::Global;
 use crate::context::Database;
 use crate::db::{Pool, Scratch, with_pool};
 use crate::failure::{Failure, code};
-use crate::output::{Format, Output, mask_url};
-use crate::report::to_json;
+use crate::fleet::Verb;
+use crate::output::{Output, mask_url};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -21,34 +21,51 @@ pub(crate) struct Args {
     pub scratch_url: Option<String>,
 }
 
+/// The command as the fan-out sees it.
+pub(crate) fn verb(args: &Args) -> Verb {
+    Verb::new("drift", "changes").refuse_if(args.scratch_url.as_ref().map(|_| {
+        "--scratch-url names one scratch database, and a fan-out needs one per target; nothing was done: leave it out and each target gets its own beside it".to_owned()
+    }))
+}
+
 pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
-    let session = Session::open(global, out).await?;
+    drive(global, out, &verb(args), async |session, out| {
+        on(session, args, out).await
+    })
+    .await
+}
+
+/// `drift` on one database: the single path and every target of a fan-out.
+pub(crate) async fn on(session: &Session, args: &Args, out: &Output) -> Result<Done, Failure> {
     let scratch_db = scratch_database(args.scratch_url.as_deref(), &session.pool)?;
-    let drift = measure(&session, scratch_db.as_ref(), out).await;
-    session.pool.close().await;
-    let drift = drift?;
-    if out.format == Format::Json {
-        out.data(&to_json(&json!({
+    let drift = measure(session, scratch_db.as_ref(), out).await?;
+    let changes = drift.diff.changes.len();
+    let mut done = Done::new(
+        if drift.is_empty() {
+            "no drift"
+        } else {
+            "drifted"
+        },
+        changes,
+        json!({
             "applied": drift.applied,
             "drift": diff_json(&drift.diff),
-        })));
-    } else if drift.is_empty() {
-        out.data(&format!(
+        }),
+    );
+    if drift.is_empty() {
+        done.data.push(format!(
             "no drift: the schema is what its {} applied migrations make",
             drift.applied
         ));
     } else {
-        out.data(&format!(
+        done.code = code::DIFFERENCE;
+        done.data.push(format!(
             "drift: the schema differs from what its {} applied migrations make (+ only in the database, - missing from it, ~ changed):",
             drift.applied
         ));
-        print_diff(out, &drift.diff, "  ");
+        done.data.extend(diff_lines(out, &drift.diff, "  "));
     }
-    Ok(if drift.is_empty() {
-        0
-    } else {
-        code::DIFFERENCE
-    })
+    Ok(done)
 }
 
 /// The drift of the session's database, on a scratch database made and dropped here.
@@ -113,15 +130,25 @@ fn dialect_of(pool: &Pool) -> Dialect {
 
 /// Prints a diff, each line after `indent`.
 pub(crate) fn print_diff(out: &Output, diff: &Diff, indent: &str) {
-    for line in diff.to_string().lines() {
-        let painted = match line.chars().next() {
-            Some('+') => out.paint(line, "32"),
-            Some('-') => out.paint(line, "31"),
-            Some('~') => out.paint(line, "33"),
-            _ => line.to_owned(),
-        };
-        out.data(&format!("{indent}{painted}"));
+    for line in diff_lines(out, diff, indent) {
+        out.data(&line);
     }
+}
+
+/// The lines of a diff, each after `indent`, coloured where colour is on.
+pub(crate) fn diff_lines(out: &Output, diff: &Diff, indent: &str) -> Vec<String> {
+    diff.to_string()
+        .lines()
+        .map(|line| {
+            let painted = match line.chars().next() {
+                Some('+') => out.paint(line, "32"),
+                Some('-') => out.paint(line, "31"),
+                Some('~') => out.paint(line, "33"),
+                _ => line.to_owned(),
+            };
+            format!("{indent}{painted}")
+        })
+        .collect()
 }
 
 /// `[{"change", "kind", "name", "attribute", "before", "after"}, …]`.

@@ -31,10 +31,80 @@ use crate::db::Pool;
 use crate::failure::Failure;
 use crate::output::Output;
 
+/// What one command did on one database. The single path prints it as it is; a fan-out makes
+/// it one row of its table and keeps `json` as that target's `result`. Both get it from the
+/// same function, so a flag cannot mean one thing on one path and another on the other.
+#[derive(Debug)]
+pub(crate) struct Done {
+    /// A word or two for the fan-out table: `applied`, `up to date`, `would apply`, …
+    pub state: &'static str,
+    /// How many migrations it concerned (applied, reverted, pending, changed…).
+    pub count: usize,
+    /// The exit code when nothing failed: 0, or 4 (`status --exit-code`) or 5 (drift).
+    pub code: u8,
+    /// The command's `--format json` document.
+    pub json: serde_json::Value,
+    /// Its output for people: the lines for stdout (data), then the status lines for stderr.
+    pub data: Vec<String>,
+    pub said: Vec<String>,
+}
+
+impl Done {
+    /// A result with no output yet.
+    pub(crate) fn new(state: &'static str, count: usize, json: serde_json::Value) -> Done {
+        Done {
+            state,
+            count,
+            code: 0,
+            json,
+            data: Vec::new(),
+            said: Vec::new(),
+        }
+    }
+
+    /// Prints it, for the single path.
+    pub(crate) fn print(&self, out: &Output) {
+        if out.format == crate::output::Format::Json {
+            out.data(&crate::report::to_json(&self.json));
+            return;
+        }
+        for line in &self.data {
+            out.data(line);
+        }
+        for line in &self.said {
+            out.say(line);
+        }
+    }
+}
+
+/// Runs a command that acts on one database: on the one the options name, or, with
+/// `--schemas`/`--targets`, on each target in turn through the same `on`.
+pub(crate) async fn drive(
+    global: &Global,
+    out: &Output,
+    verb: &crate::fleet::Verb,
+    on: impl AsyncFn(&Session, &Output) -> Result<Done, Failure>,
+) -> Result<u8, Failure> {
+    if crate::fleet::asked(global) {
+        return crate::fleet::exec(global, out, verb, on).await;
+    }
+    let session = Session::open_with(global, out, verb.creates).await?;
+    let done = on(&session, out).await;
+    session.close().await;
+    let done = done?;
+    done.print(out);
+    Ok(done.code)
+}
+
 /// The migrations and a connected pool.
 pub(crate) struct Session {
     pub migrator: Migrator,
     pub pool: Pool,
+    /// Whether closing the session closes the pool: a fan-out over schemas shares one.
+    pub owns_pool: bool,
+    /// Whether a protected environment's question was answered already (`--yes`, or once for
+    /// a whole fan-out).
+    pub confirmed: bool,
     /// The database, as resolved.
     pub database: Database,
     /// The history table's name.
@@ -44,7 +114,7 @@ pub(crate) struct Session {
     /// The package root (or the current folder), for paths in the config.
     pub root: std::path::PathBuf,
     /// The folder as read, for commands that look at its files.
-    pub set: MigrationSet,
+    pub set: std::sync::Arc<MigrationSet>,
 }
 
 impl Session {
@@ -60,21 +130,7 @@ impl Session {
     ) -> Result<Session, Failure> {
         let (migrator, set, database, project) = Session::prepare(global, out)?;
         let dump = project.config.dump.as_ref().map(|p| project.root.join(p));
-        if dump.is_some() && (global.applies || global.destructive.is_some()) {
-            // Before anything changes: a change whose schema file cannot be written after it
-            // would leave the file behind the database.
-            crate::dump::check_tool(&database)?;
-        }
-        if global.backs_up || (database.backup.is_some() && global.applies) {
-            // Before anything changes: a backup that cannot be taken stops the run first.
-            crate::backup::check_tools(&database)?;
-        }
-        if database.protected && global.applies && !global.yes && !out.can_ask() {
-            return Err(Failure::usage(format!(
-                "`{}` is a protected environment: `run` asks before it applies anything there, and there is no terminal to ask on; nothing was changed: pass --yes to apply",
-                database.environment.as_deref().unwrap_or_default()
-            )));
-        }
+        preflight(global, &database, dump.is_some(), out)?;
         crate::db::wait_if_asked(&database, out, create_missing).await?;
         let pool = if create_missing {
             Pool::connect_or_create(&database, out).await?
@@ -84,12 +140,21 @@ impl Session {
         Ok(Session {
             migrator,
             pool,
+            owns_pool: true,
+            confirmed: global.yes,
             database,
             table: project.config.table.clone(),
             dump,
             root: project.root.clone(),
-            set,
+            set: std::sync::Arc::new(set),
         })
+    }
+
+    /// Closes the pool, unless it is shared with other sessions.
+    pub(crate) async fn close(&self) {
+        if self.owns_pool {
+            self.pool.close().await;
+        }
     }
 
     /// Reads the folder and resolves the database, without connecting.
@@ -115,6 +180,33 @@ impl Session {
         database.announce(out);
         Ok((migrator, set, database, project))
     }
+}
+
+/// What must hold before a command changes a database, checked before anything connects:
+/// the tools a schema file or a backup needs, and a terminal to ask on for a protected
+/// environment without `--yes`.
+pub(crate) fn preflight(
+    global: &Global,
+    database: &Database,
+    dumps: bool,
+    out: &Output,
+) -> Result<(), Failure> {
+    if dumps && (global.applies || global.destructive.is_some()) {
+        // A change whose schema file cannot be written after it would leave the file behind
+        // the database.
+        crate::dump::check_tool(database)?;
+    }
+    if global.backs_up || (database.backup.is_some() && global.applies) {
+        // A backup that cannot be taken stops the run first.
+        crate::backup::check_tools(database)?;
+    }
+    if database.protected && global.applies && !global.yes && !out.can_ask() {
+        return Err(Failure::usage(format!(
+            "`{}` is a protected environment: `run` asks before it applies anything there, and there is no terminal to ask on; nothing was changed: pass --yes to apply",
+            database.environment.as_deref().unwrap_or_default()
+        )));
+    }
+    Ok(())
 }
 
 impl Session {
@@ -195,6 +287,40 @@ pub(crate) fn version(text: &str) -> Result<Version, Failure> {
             "`{text}` is not a version ({e}); run `cargo migrate status` to list them"
         ))
     })
+}
+
+/// Asks before a command that destroys data, as sqlx-cli's `database drop` does: with
+/// `--yes` it goes ahead; on a terminal it asks `question`; without one it refuses (exit 2)
+/// and says what `what` would have done.
+pub(crate) fn confirm(
+    global: &Global,
+    out: &Output,
+    question: &str,
+    what: &str,
+) -> Result<(), Failure> {
+    if global.yes {
+        return Ok(());
+    }
+    if !out.can_ask() {
+        return Err(Failure::usage(format!(
+            "{what}, and there is no terminal to ask on; nothing was changed: pass --yes if you mean it"
+        )));
+    }
+    if !out.confirm(question) {
+        return Err(Failure::usage(
+            "not confirmed, so nothing was changed; answer y, or pass --yes",
+        ));
+    }
+    Ok(())
+}
+
+/// `--steps N`: a count of one or more (`--steps 0` would do nothing, and is likely a typo).
+pub(crate) fn steps(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("0 steps would do nothing; give 1 or more".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a count; give 1 or more")),
+    }
 }
 
 /// `[{"version", "name", "duration_ms"}, …]` for `--format json`.

@@ -2,25 +2,41 @@
 
 use migrate_runtime::RevertTarget;
 
-use super::{Session, ms, ran_json};
+use super::{Done, Session, drive, ms, ran_json};
 use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
-use crate::output::{Format, Output};
+use crate::fleet::Verb;
+use crate::output::Output;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// How many of the last migrations to redo
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::steps)]
     pub steps: usize,
     #[command(flatten)]
     pub backup: crate::backup::BackupArgs,
 }
 
+/// The command as the fan-out sees it.
+pub(crate) fn verb(args: &Args) -> Verb {
+    let backup = args.backup.backup.is_some() || args.backup.keep.is_some();
+    Verb::new("redo", "redone")
+        .destructive()
+        .refuse_schemas_if(super::run::schemas_share_one_backup(backup))
+}
+
 pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
-    let session = Session::open(global, out).await?;
+    drive(global, out, &verb(args), async |session, out| {
+        on(session, args, out).await
+    })
+    .await
+}
+
+/// `redo` on one database: the single path and every target of a fan-out.
+pub(crate) async fn on(session: &Session, args: &Args, out: &Output) -> Result<Done, Failure> {
     let m = &session.migrator;
-    let backed_up = super::back_up_before(&session, &args.backup, out, async || {
+    let backed_up = super::back_up_before(session, &args.backup, out, async || {
         let plan =
             with_pool!(&session.pool, p => m.revert_plan(p, RevertTarget::Last(args.steps)).await)?;
         Ok(plan.first().map(|r| r.version.clone()))
@@ -42,32 +58,33 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         Ok((reverted, _)) if !reverted.reverted.is_empty() => session.rewrite_dump(out).await,
         _ => Ok(()),
     };
-    session.pool.close().await;
     super::advise_restore(&result, backed_up.as_deref(), &session.database, out);
     let (reverted, applied) = result?;
     dumped?;
-    if out.format == Format::Json {
-        out.data(&crate::report::to_json(&serde_json::json!({
+    let n = reverted.reverted.len();
+    let mut done = Done::new(
+        if n == 0 { "up to date" } else { "redone" },
+        n,
+        serde_json::json!({
             "reverted": ran_json(&reverted.reverted),
             "applied": ran_json(&applied.applied),
-        })));
-    } else {
-        for r in &reverted.reverted {
-            out.say(&format!(
-                "reverted {} {} ({} ms)",
-                r.version,
-                r.name,
-                ms(r.duration)
-            ));
-        }
-        for r in &applied.applied {
-            out.say(&format!(
-                "applied {} {} ({} ms)",
-                r.version,
-                r.name,
-                ms(r.duration)
-            ));
-        }
+        }),
+    );
+    for r in &reverted.reverted {
+        done.said.push(format!(
+            "reverted {} {} ({} ms)",
+            r.version,
+            r.name,
+            ms(r.duration)
+        ));
     }
-    Ok(0)
+    for r in &applied.applied {
+        done.said.push(format!(
+            "applied {} {} ({} ms)",
+            r.version,
+            r.name,
+            ms(r.duration)
+        ));
+    }
+    Ok(done)
 }

@@ -24,24 +24,19 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     }
     let session = Session::open(global, out).await?;
     crate::backup::check_tools(&session.database)?;
-    if !global.yes {
-        let question = format!(
-            "replace everything in {} with {}?",
-            session.database.shown(),
-            args.file.display()
-        );
-        if !out.can_ask() {
-            session.pool.close().await;
-            return Err(Failure::usage(
-                "restore replaces the database's contents and there is no terminal to ask on; nothing was changed: pass --yes to restore",
-            ));
-        }
-        if !out.confirm(&question) {
-            session.pool.close().await;
-            return Err(Failure::usage(
-                "not confirmed, so nothing was changed; answer y, or pass --yes",
-            ));
-        }
+    let question = format!(
+        "replace everything in {} with {}?",
+        session.database.shown(),
+        args.file.display()
+    );
+    if let Err(refused) = super::confirm(
+        global,
+        out,
+        &question,
+        "restore replaces the database's contents",
+    ) {
+        session.pool.close().await;
+        return Err(refused);
     }
     let restored = crate::backup::restore(&session.database, &session.pool, &args.file).await;
     session.pool.close().await;

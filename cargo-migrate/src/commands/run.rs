@@ -3,14 +3,14 @@
 use migrate_runtime::LockStrategy;
 use std::time::Duration;
 
-use super::{Progress, Session, ms, ran_json, version};
+use super::{Done, Progress, Session, drive, ms, ran_json, version};
 use crate::cli::Global;
 use crate::db::with_pool;
 use crate::failure::Failure;
-use crate::output::{Format, Output};
+use crate::fleet::Verb;
+use crate::output::Output;
+use migrate_core::Version;
 use serde_json::json;
-
-use crate::report::to_json;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -34,45 +34,69 @@ pub(crate) struct Args {
     pub backup: crate::backup::BackupArgs,
 }
 
+/// The command as the fan-out sees it.
+pub(crate) fn verb(args: &Args) -> Verb {
+    let backup = args.backup.backup.is_some() || args.backup.keep.is_some();
+    Verb::new("run", "applied")
+        .creates(!args.dry_run)
+        .refuse_schemas_if(schemas_share_one_backup(backup))
+}
+
 pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
-    let session = Session::open_with(global, out, !args.dry_run).await?;
     let target = args.to.as_deref().map(version).transpose()?;
+    drive(global, out, &verb(args), async |session, out| {
+        on(session, args, target.as_ref(), out).await
+    })
+    .await
+}
+
+/// `run` on one database: the single path and every target of a fan-out.
+pub(crate) async fn on(
+    session: &Session,
+    args: &Args,
+    target: Option<&Version>,
+    out: &Output,
+) -> Result<Done, Failure> {
     let migrator = session
         .migrator
         .clone()
         .allow_modified(args.allow_modified)
         .allow_missing(args.allow_missing)
         .skip_if_read_only(args.skip_if_read_only);
+    if let Some(target) = target {
+        refuse_target_behind(session, &migrator, target).await?;
+    }
     if args.dry_run {
         let plan = with_pool!(&session.pool, p => migrator.plan(p).await)?;
         let pending: Vec<_> = plan
             .pending
             .iter()
-            .filter(|m| {
-                target
-                    .as_ref()
-                    .is_none_or(|t| m.version_parts() <= t.parts())
-            })
+            .filter(|m| target.is_none_or(|t| m.version_parts() <= t.parts()))
             .collect();
         for w in &plan.warnings {
             out.warn(w);
         }
-        if out.format == Format::Json {
-            let items: Vec<_> = pending
-                .iter()
-                .map(|m| json!({ "version": m.version(), "name": m.name(), "sql": m.up_sql() }))
-                .collect();
-            out.data(&to_json(&json!({ "pending": items })));
-        } else if pending.is_empty() {
-            out.data("nothing to apply: the database is up to date");
+        let items: Vec<_> = pending
+            .iter()
+            .map(|m| json!({ "version": m.version(), "name": m.name(), "sql": m.up_sql() }))
+            .collect();
+        let state = if pending.is_empty() {
+            "up to date"
         } else {
-            out.data(&format!(
+            "would apply"
+        };
+        let mut done = Done::new(state, pending.len(), json!({ "pending": items }));
+        if pending.is_empty() {
+            done.data
+                .push("nothing to apply: the database is up to date".to_owned());
+        } else {
+            done.data.push(format!(
                 "would apply {} migration{} (dry run, nothing changed):",
                 pending.len(),
                 if pending.len() == 1 { "" } else { "s" }
             ));
             for m in pending {
-                out.data(&format!(
+                done.data.push(format!(
                     "\n-- {} {} ({})\n{}",
                     m.version(),
                     m.name(),
@@ -81,12 +105,11 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
                 ));
             }
         }
-        session.pool.close().await;
-        return Ok(0);
+        return Ok(done);
     }
     // A protected environment asks first, naming what would be applied (with no terminal to
-    // ask on, `Session::open_with` refused already).
-    if session.database.protected && !global.yes {
+    // ask on, `preflight` refused already).
+    if session.database.protected && !session.confirmed {
         let plan = with_pool!(&session.pool, p => migrator.plan(p).await)?;
         if !plan.pending.is_empty() {
             let question = format!(
@@ -102,7 +125,6 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
                 session.database.shown()
             );
             if !out.confirm(&question) {
-                session.pool.close().await;
                 return Err(Failure::usage(
                     "not confirmed, so nothing was applied; answer y, or pass --yes",
                 ));
@@ -111,7 +133,7 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     }
     // Then a backup, when asked for (or configured for the environment): a backup that
     // fails stops the run before any migration runs.
-    let backed_up = super::back_up_before(&session, &args.backup, out, async || {
+    let backed_up = super::back_up_before(session, &args.backup, out, async || {
         let plan = with_pool!(&session.pool, p => migrator.plan(p).await)?;
         Ok(plan.pending.first().map(|m| m.version().to_owned()))
     })
@@ -126,7 +148,7 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
     };
     let progress = Progress::new(out, pending);
     let migrator = migrator.with_hooks(progress.clone());
-    let result = match &target {
+    let result = match target {
         Some(v) => with_pool!(&session.pool, p => migrator.run_to(p, v).await),
         None => with_pool!(&session.pool, p => migrator.run(p).await),
     };
@@ -135,7 +157,6 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
         Ok(report) if !report.applied.is_empty() => session.rewrite_dump(out).await,
         _ => Ok(()),
     };
-    session.pool.close().await;
     super::advise_restore(&result, backed_up.as_deref(), &session.database, out);
     let report = result?;
     dumped?;
@@ -151,20 +172,62 @@ pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u
             (lock, _) => format!("lock: {lock}"),
         });
     }
-    if out.format == Format::Json {
-        out.data(&to_json(&json!({ "applied": ran_json(&report.applied) })));
-    } else if report.skipped_read_only {
-        out.say("the server is a read-only standby, so nothing was applied (--skip-if-read-only)");
+    let n = report.applied.len();
+    let mut done = Done::new(
+        if n == 0 { "up to date" } else { "applied" },
+        n,
+        json!({ "applied": ran_json(&report.applied) }),
+    );
+    if report.skipped_read_only {
+        done.state = "read-only";
+        done.said.push(
+            "the server is a read-only standby, so nothing was applied (--skip-if-read-only)"
+                .to_owned(),
+        );
     } else if report.applied.is_empty() {
-        out.say("nothing to apply: the database is up to date");
+        done.said
+            .push("nothing to apply: the database is up to date".to_owned());
     } else {
         let total: Duration = report.applied.iter().map(|r| r.duration).sum();
-        out.say(&format!(
+        done.said.push(format!(
             "applied {} migration{} in {} ms",
-            report.applied.len(),
-            if report.applied.len() == 1 { "" } else { "s" },
+            n,
+            if n == 1 { "" } else { "s" },
             ms(total)
         ));
     }
-    Ok(0)
+    Ok(done)
+}
+
+/// Refuses `--to` a version older than one already applied: `run` goes forward only.
+async fn refuse_target_behind(
+    session: &Session,
+    migrator: &migrate_runtime::Migrator,
+    target: &Version,
+) -> Result<(), Failure> {
+    let rows = with_pool!(&session.pool, p => migrator.status(p).await)?;
+    let newest = rows
+        .iter()
+        .filter(|r| r.state != migrate_runtime::State::Pending)
+        .filter_map(|r| {
+            migrate_core::Version::parse(&r.version)
+                .ok()
+                .map(|v| (v, r))
+        })
+        .filter(|(v, _)| v.parts() > target.parts())
+        .max_by(|a, b| a.0.parts().cmp(b.0.parts()));
+    match newest {
+        Some((_, row)) => Err(Failure::usage(format!(
+            "{} ({}) is applied already, and it is newer than --to {target}: `run` applies forward only, so nothing was changed; to go back to {target}, run `cargo migrate down --to {target}`",
+            row.version, row.name
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Why a backup flag cannot fan out over schemas: they share one database.
+pub(crate) fn schemas_share_one_backup(backup: bool) -> Option<String> {
+    backup.then(|| {
+        "--backup backs up a whole database, and the schemas of --schemas share one: nothing was done; back it up once with `cargo migrate backup`, then fan out without --backup".to_owned()
+    })
 }

@@ -62,14 +62,14 @@ fn adopt_from_sqlx_on_sqlite() {
 
     let first = expect(p.run(&["adopt", "--from", "sqlx"], &[]), 0);
     assert!(
-        first.stdout.contains("recorded 20240101000000 users"),
+        first.stderr.contains("recorded 20240101000000 users"),
         "{}",
-        first.stdout
+        first.stderr
     );
     assert!(
-        first.stdout.contains("1 migration is pending"),
+        first.stderr.contains("1 migration is pending"),
         "{}",
-        first.stdout
+        first.stderr
     );
     let again = expect(
         p.run(&["adopt", "--from", "sqlx", "--format", "json"], &[]),
@@ -100,9 +100,9 @@ fn adopt_from_sqlx_on_sqlite() {
     );
     let after = expect(p.run(&["adopt", "--from", "sqlx"], &[]), 0);
     assert!(
-        after.stdout.contains("nothing to record") && !after.stdout.contains("pending"),
+        after.stderr.contains("nothing to record") && !after.stderr.contains("pending"),
         "nothing is pending once run applied the rest: {}",
-        after.stdout
+        after.stderr
     );
     assert_eq!(
         sqlite3(&db, "SELECT count(*) FROM _sqlx_migrations").as_deref(),

@@ -397,7 +397,7 @@ fn dump_is_stable_follows_changes_and_restores(dialect: Dialect) {
     .expect("write");
     let env = [("DATABASE_URL", db.url.as_str())];
     let run = expect(p.run(&["run"], &env), 0);
-    assert!(run.stdout.contains("wrote "), "{}", run.stdout);
+    assert!(run.stderr.contains("wrote "), "{}", run.stderr);
     let after_run = std::fs::read_to_string(p.path("schema.sql")).expect("schema.sql written");
     assert_eq!(after_run.matches("INSERT INTO").count(), 2, "{after_run}");
     // Two dumps of the same database are the same bytes.
@@ -860,7 +860,7 @@ fn migrate_toml_declares_environments_too() {
         0,
     );
     assert!(
-        run.stdout
+        run.stderr
             .contains("(from --env staging: `env.staging.database-url` in the config)"),
         "{}",
         run.stdout

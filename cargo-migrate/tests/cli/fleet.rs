@@ -278,11 +278,16 @@ fn targets_fan_out_over_sqlite_files_and_mariadb_databases() {
         )
     };
     let first = run(1);
+    // Under --format json the failure is part of the one document on stdout.
+    let document: serde_json::Value = serde_json::from_str(&first.stdout).expect("JSON");
     assert!(
-        first.stderr.contains("1 of 70 targets failed"),
+        document["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("1 of 70 targets failed")),
         "{}",
-        first.stderr
+        first.stdout
     );
+    assert_eq!(document["error"]["code"], 1, "{}", first.stdout);
     let outcome = targets(&first);
     assert_eq!(outcome.len(), 70);
     let failed: Vec<&(String, String, u64)> =

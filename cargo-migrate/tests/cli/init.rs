@@ -26,10 +26,10 @@ fn dotted_keys_are_the_section_already() {
     let before = std::fs::read_to_string(p.path("Cargo.toml")).expect("read");
     let run = expect(p.run(&["init"], &[]), 0);
     assert!(
-        run.stdout
+        run.stderr
             .contains("already has [package.metadata.migrate]"),
         "{}",
-        run.stdout
+        run.stderr
     );
     assert_eq!(
         std::fs::read_to_string(p.path("Cargo.toml")).expect("read"),
@@ -78,9 +78,9 @@ fn a_workspace_section_configures_the_member() {
         0,
     );
     assert!(
-        run.stdout.contains("[workspace.metadata.migrate]"),
+        run.stderr.contains("[workspace.metadata.migrate]"),
         "{}",
-        run.stdout
+        run.stderr
     );
     assert_eq!(
         std::fs::read_to_string(root.join("app/Cargo.toml")).expect("read"),

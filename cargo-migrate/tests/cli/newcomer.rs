@@ -35,9 +35,9 @@ fn session(dialect: Option<Dialect>, url: Option<&str>) {
 
     let init = expect(p.run(&["init"], env), 0);
     assert!(
-        init.stdout.contains("created migrations/"),
+        init.stderr.contains("created migrations/"),
         "{}",
-        init.stdout
+        init.stderr
     );
     assert!(p.path("build.rs").is_file());
     let manifest = std::fs::read_to_string(p.path("Cargo.toml")).expect("read");
@@ -52,15 +52,15 @@ fn session(dialect: Option<Dialect>, url: Option<&str>) {
     assert!(check.stdout.contains("0 errors"), "{}", check.stdout);
     let run = expect(p.run(&["run"], env), 0);
     assert!(
-        run.stdout.contains("create_features_table"),
+        run.stderr.contains("create_features_table"),
         "{}",
-        run.stdout
+        run.stderr
     );
     if url.is_none() {
         assert!(
-            run.stdout.contains("the default SQLite database"),
+            run.stderr.contains("the default SQLite database"),
             "names the database it used: {}",
-            run.stdout
+            run.stderr
         );
         assert!(p.path("app.db").is_file());
     }
@@ -83,22 +83,32 @@ fn session(dialect: Option<Dialect>, url: Option<&str>) {
     expect(p.run(&["run"], env), 0);
     let redo = expect(p.run(&["redo"], env), 0);
     assert!(
-        redo.stdout.contains("reverted") && redo.stdout.contains("applied"),
+        redo.stderr.contains("reverted") && redo.stderr.contains("applied"),
         "{}",
-        redo.stdout
+        redo.stderr
     );
     assert_eq!(states(&p, env), ["applied", "applied"]);
     expect(p.run(&["down", "--all"], env), 0);
     assert_eq!(states(&p, env), ["pending", "pending"]);
-    let reset = expect(p.run(&["database", "reset"], env), 0);
+    // `database reset` drops everything: off a terminal it needs --yes, and without it
+    // changes nothing.
+    let refused = expect(p.run(&["database", "reset"], env), 2);
+    assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
+    assert_eq!(
+        states(&p, env),
+        ["pending", "pending"],
+        "the refusal changed nothing"
+    );
+    let reset = expect(p.run(&["--yes", "database", "reset"], env), 0);
     assert!(
-        reset.stdout.contains("dropped") && reset.stdout.contains("created"),
+        reset.stderr.contains("dropped") && reset.stderr.contains("created"),
         "{}",
-        reset.stdout
+        reset.stderr
     );
     assert_eq!(states(&p, env), ["applied", "applied"]);
     if url.is_some() {
-        expect(p.run(&["database", "drop"], env), 0);
+        expect(p.run(&["database", "drop"], env), 2);
+        expect(p.run(&["--yes", "database", "drop"], env), 0);
     }
 }
 

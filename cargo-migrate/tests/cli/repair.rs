@@ -53,10 +53,10 @@ fn baseline_records_without_running() {
     }
     let out = expect(p.run(&["baseline", "--version", "0002"], &[]), 0);
     assert!(
-        out.stdout
+        out.stderr
             .contains("recorded 2 migrations as applied, up to 2; nothing was run"),
         "{}",
-        out.stdout
+        out.stderr
     );
     let status = expect(p.run(&["status", "--format", "json"], &[]), 0);
     assert!(
@@ -73,7 +73,7 @@ fn baseline_records_without_running() {
     );
     // Running now applies only the third; the first two were not run again (they would fail).
     let run = expect(p.run(&["run"], &[]), 0);
-    assert!(run.stdout.contains("applied 1 migration"), "{}", run.stdout);
+    assert!(run.stderr.contains("applied 1 migration"), "{}", run.stderr);
     assert_eq!(
         sqlite(
             &p,
@@ -159,9 +159,9 @@ fn repair_after_a_whitespace_edit() {
     );
     let repaired = expect(p.run(&["repair"], &[]), 0);
     assert!(
-        repaired.stdout.contains("re-recorded 1 a"),
+        repaired.stderr.contains("re-recorded 1 a"),
         "{}",
-        repaired.stdout
+        repaired.stderr
     );
     expect(p.run(&["status", "--exit-code"], &[]), 0);
 }

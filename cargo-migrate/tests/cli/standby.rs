@@ -121,9 +121,9 @@ fn a_standby_is_refused_or_skipped_and_shows_the_primarys_status() {
         0,
     );
     assert!(
-        skipped.stdout.contains("nothing was applied"),
+        skipped.stderr.contains("nothing was applied"),
         "{}",
-        skipped.stdout
+        skipped.stderr
     );
     let down = expect(p.run(&["down", "--database-url", &cluster.standby], &[]), 1);
     assert!(down.stderr.contains("read-only standby"), "{}", down.stderr);

@@ -74,26 +74,28 @@ fn plain_lines_off_a_terminal() {
         !run.all().contains('█') && !run.all().contains('\x1b'),
         "{run:?}"
     );
-    let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 5, "{}", run.stdout);
+    // Status lines go to stderr; stdout, the data, is empty for a run.
+    assert_eq!(run.stdout, "", "{run:?}");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", run.stderr);
     assert!(
         lines[0].starts_with("database: sqlite://"),
         "{}",
-        run.stdout
+        run.stderr
     );
-    assert!(lines[1].starts_with("applied 1 t1 ("), "{}", run.stdout);
+    assert!(lines[1].starts_with("applied 1 t1 ("), "{}", run.stderr);
     assert!(
         lines[4].starts_with("applied 3 migrations in "),
         "{}",
-        run.stdout
+        run.stderr
     );
     let down = expect(p.run(&["down", "--all"], &[]), 0);
     assert!(
-        down.stdout
+        down.stderr
             .lines()
             .nth(1)
             .is_some_and(|l| l.starts_with("reverted 3 t3 (")),
         "{}",
-        down.stdout
+        down.stderr
     );
 }

@@ -68,7 +68,7 @@ async fn stampede(dialect: Dialect, processes: usize) {
             "{} ran {waited:?}, longer than the lock timeout",
             applier.name()
         );
-        applied += applied_count(applier, &stdout);
+        applied += applied_count(applier, &out);
     }
     for applier in stopped {
         let again = spawn(apply_command(applier, &target))
@@ -81,7 +81,7 @@ async fn stampede(dialect: Dialect, processes: usize) {
             applier.name(),
             String::from_utf8_lossy(&again.stderr)
         );
-        applied += applied_count(applier, &stdout);
+        applied += applied_count(applier, &again);
         stopped_by_dirty += 1;
     }
     let inspect = target.inspect().await;

@@ -156,8 +156,14 @@ pub(crate) fn run(what: &str, mut cmd: Command) -> Output {
     out
 }
 
-/// How many migrations a finished applier reports it applied.
-pub(crate) fn applied_count(applier: Applier, stdout: &str) -> usize {
+/// How many migrations a finished applier reports it applied: the embedded application on
+/// stdout, `cargo migrate` on stderr (its status lines; stdout is for data).
+pub(crate) fn applied_count(applier: Applier, out: &Output) -> usize {
+    let stream = match applier {
+        Applier::Embedded => &out.stdout,
+        Applier::Cli => &out.stderr,
+    };
+    let stdout = String::from_utf8_lossy(stream);
     let last = stdout.lines().last().unwrap_or("");
     match applier {
         Applier::Embedded => last.strip_prefix("applied ").and_then(|n| n.parse().ok()),

@@ -58,7 +58,7 @@ pub(crate) fn stampede_over(
         assert_no_secret(applier.name(), &stdout);
         assert_no_secret(applier.name(), &stderr);
         if out.status.success() {
-            outcome.applied += applied_count(applier, &stdout);
+            outcome.applied += applied_count(applier, &out);
         } else {
             outcome.failed.push(format!(
                 "{} on URL {node} exited {:?}: {}{}",
@@ -193,7 +193,7 @@ pub(crate) async fn takeover_after_kill(
         "the second runner failed on {dialect}: {stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let applied = applied_count(Applier::Embedded, &stdout);
+    let applied = applied_count(Applier::Embedded, &out);
     let after = inspect.state().await;
     after
         .check(dialect)
