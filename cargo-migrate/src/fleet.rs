@@ -326,6 +326,22 @@ fn finish(verb: &Verb, outcomes: &[Outcome], out: &Output) -> Result<u8, Failure
                 outcomes.len()
             );
         }
+        // Every target refused what was asked (a version none of them has, say): a usage
+        // error, as it is on one database, and nothing was changed anywhere.
+        let refused = outcomes
+            .iter()
+            .filter(|o| o.state == "failed")
+            .all(|o| o.code == code::USAGE)
+            && unstarted == 0
+            && failed == outcomes.len();
+        if refused {
+            let first = outcomes.iter().find_map(|o| o.error.as_deref());
+            return Err(Failure::usage(format!(
+                "every target refused `{}`, so nothing was changed: {}",
+                verb.name,
+                first.unwrap_or("see the table")
+            )));
+        }
         headline.push_str(&format!(
             "; fix them and run `{}` again: it does only what is left",
             verb.name

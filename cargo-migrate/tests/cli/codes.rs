@@ -297,11 +297,22 @@ fn dir_works_without_a_package() {
 const SECRET: &str = "s3cretPassw0rd";
 
 /// Every command, on success and on failure, with a password in the URL: it appears nowhere.
+/// The URLs include ones that do not parse (a `/`, `#`, `?` or `@` in the password, a bad
+/// port), which are masked as they are written; and the URL reaches the commands through
+/// `--database-url`, `DATABASE_URL`, a targets file and `--scratch-url`.
 #[test]
 fn passwords_never_appear() {
     let mut urls = vec![
         // Wrong host: the connection fails.
         format!("postgres://app:{SECRET}@127.0.0.1:1/nowhere"),
+        // URLs that do not parse.
+        format!("postgres://u:pa/{SECRET}@127.0.0.1/db"),
+        format!("postgres://u:pa#{SECRET}@127.0.0.1/db"),
+        format!("postgres://u:pa?{SECRET}@127.0.0.1/db"),
+        format!("postgres://u:pa@{SECRET}@127.0.0.1/db"),
+        format!("postgres://u:{SECRET}@127.0.0.1:99999/db"),
+        format!("mysql://u:x/{SECRET}@127.0.0.1/db"),
+        format!("mysql://u:{SECRET}@127.0.0.1:port/db"),
     ];
     if let Some(server) = migrate_tests::server_url(Dialect::Postgres) {
         // The local server trusts the user, so this password is accepted and ignored.
@@ -338,26 +349,57 @@ fn passwords_never_appear() {
         &["resolve", "--rolled-back", "1"],
         &["repair"],
         &["run", "-v"],
-        &["database", "reset"],
+        &["run", "--format", "json"],
+        &["--yes", "database", "reset"],
+        &["--yes", "database", "drop"],
         &["database", "drop"],
         &["init"],
         &["check"],
+        &["verify"],
+        &["drift"],
+        &["dump"],
+        &["backup"],
+        &["--yes", "restore", "migrations/0001_a.sql"],
+        &["wait", "--timeout", "1s"],
+        &["adopt", "--from", "sqlx", "--dry-run"],
+        &["status", "--format", "sarif"],
     ];
     let mut ran = 0;
+    let mut check = |all: &[&str], env: &[(&str, &str)]| {
+        let run = p.run(all, env);
+        assert!(
+            !run.all().contains(SECRET),
+            "{all:?} printed the password:\n{}",
+            run.all()
+        );
+        ran += 1;
+    };
     for url in &urls {
         for args in commands {
             for how in [&["--database-url", url.as_str()][..], &[][..]] {
                 let mut all: Vec<&str> = how.to_vec();
                 all.extend_from_slice(args);
-                let run = p.run(&all, &[("DATABASE_URL", url)]);
-                assert!(
-                    !run.all().contains(SECRET),
-                    "{args:?} printed the password:\n{}",
-                    run.all()
-                );
-                ran += 1;
+                check(&all, &[("DATABASE_URL", url)]);
             }
         }
+        // In a targets file, and as the scratch database.
+        std::fs::write(p.path("targets.txt"), format!("{url}\n")).expect("write");
+        for args in [&["run"][..], &["status", "--format", "json"], &["drift"]] {
+            let mut all = vec!["--targets", "targets.txt"];
+            all.extend_from_slice(args);
+            check(&all, &[]);
+        }
+        let sqlite = format!("sqlite://{}", p.path("mask.db").display());
+        check(
+            &["--database-url", &sqlite, "drift", "--scratch-url", url],
+            &[],
+        );
+        check(
+            &["--database-url", &sqlite, "verify", "--scratch-url", url],
+            &[],
+        );
+    }
+    for url in &urls {
         // A URL with a password shows as user:***.
         let run = p.run(&["status"], &[("DATABASE_URL", url)]);
         assert!(run.all().contains(":***@"), "{}", run.all());

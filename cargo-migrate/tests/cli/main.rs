@@ -12,6 +12,8 @@ mod init;
 mod layouts;
 mod levels;
 mod newcomer;
+mod paths;
+mod refusals;
 mod repair;
 mod sarif;
 mod sqlite;
