@@ -82,8 +82,9 @@ pub(crate) struct Global {
     /// `<NAME>_DATABASE_URL`
     #[arg(long, global = true, value_name = "NAME", env = "MIGRATE_ENV")]
     pub env: Option<String>,
-    /// Go ahead without asking: `restore` asks first, and on a protected environment `run`
-    /// asks and `down`, `redo` and `database drop`/`reset` refuse without it
+    /// Go ahead without asking: `restore`, `database drop` and `database reset` ask first (and
+    /// refuse with no terminal to ask on), as do `down` and `redo` over many targets; on a
+    /// protected environment `run` asks and `down` and `redo` refuse without it
     #[arg(long, global = true)]
     pub yes: bool,
     /// Wait for the database to accept connections, at most this long (`30s`, `2m`; `--wait`
@@ -98,12 +99,12 @@ pub(crate) struct Global {
         value_parser = parse_duration
     )]
     pub wait: Option<std::time::Duration>,
-    /// Fan `run`, `status`, `down` or `drift` out over every PostgreSQL schema whose name matches
-    /// (`tenant_*`), each with its own history table and lock
+    /// Run `run`, `down`, `redo`, `status`, `drift`, `baseline`, `resolve` or `repair` on every
+    /// PostgreSQL schema whose name matches (`tenant_*`), each with its own history table and
+    /// lock
     #[arg(long, global = true, value_name = "PATTERN")]
     pub schemas: Option<String>,
-    /// Fan `run`, `status`, `down` or `drift` out over the databases of a file: one URL (or `env:VAR`)
-    /// per line
+    /// Run those commands on the databases of a file: one URL (or `env:VAR`) per line
     #[arg(long, global = true, value_name = "FILE")]
     pub targets: Option<PathBuf>,
     /// With --schemas or --targets: how many targets at a time (default 4). With verify: on how

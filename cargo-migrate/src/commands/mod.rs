@@ -234,14 +234,7 @@ pub(crate) async fn back_up_before(
     let Some(version) = first().await? else {
         return Ok(None);
     };
-    let written = crate::backup::backup(
-        &session.database,
-        &session.pool,
-        &dir,
-        Some(&version),
-        args.keep,
-    )
-    .await?;
+    let written = crate::backup::backup(session, &dir, Some(&version), args.keep).await?;
     out.say(&format!(
         "backed up {} to {} ({} bytes)",
         session.database.shown(),

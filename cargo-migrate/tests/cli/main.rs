@@ -15,6 +15,7 @@ mod newcomer;
 mod paths;
 mod refusals;
 mod repair;
+mod restore;
 mod sarif;
 mod sqlite;
 mod standby;

@@ -238,6 +238,25 @@ fn rows() -> Vec<Row> {
         ),
         same(
             &[
+                "--yes",
+                "restore",
+                "no-such-backup.dump",
+                "--from-other-database",
+                "--no-safety-backup",
+            ],
+            &[
+                "restore --from-other-database",
+                "restore --no-safety-backup",
+            ],
+            REFUSED,
+        ),
+        same(
+            &["backup", "--list", "--output", "backups-matrix"],
+            &["backup --list"],
+            ONE,
+        ),
+        same(
+            &[
                 "adopt",
                 "--from",
                 "sqlx",
