@@ -52,6 +52,13 @@ impl Failure {
         }
     }
 
+    /// Puts the health check's ending before the headline: `the health check `CMD` exited 1,
+    /// so …`.
+    pub(crate) fn with_health(mut self, command: &str, ending: &str) -> Failure {
+        self.headline = format!("the health check `{command}` {ending}, {}", self.headline);
+        self
+    }
+
     /// Adds one line of cause, as it is.
     pub(crate) fn with_cause(mut self, cause: String) -> Failure {
         self.causes.push(cause);

@@ -241,6 +241,7 @@ pub(crate) async fn exec(
         None => None,
     };
     let context = Context {
+        config: Arc::new(project.config.clone()),
         verb,
         project: &project,
         sets: &sets,
@@ -371,6 +372,7 @@ fn finish(verb: &Verb, outcomes: &[Outcome], out: &Output) -> Result<u8, Failure
 
 /// What every target's run shares.
 struct Context<'a> {
+    config: Arc<migrate_core::Config>,
     verb: &'a Verb,
     project: &'a Project,
     sets: &'a HashMap<Dialect, (Arc<Migrator>, Arc<migrate_core::MigrationSet>)>,
@@ -459,6 +461,7 @@ async fn open(context: &Context<'_>, target: &Target) -> Result<Session, Failure
         dump: None,
         root: context.project.root.clone(),
         set: set.clone(),
+        config: context.config.clone(),
     })
 }
 

@@ -10,6 +10,7 @@ mod db;
 mod dump;
 mod failure;
 mod fleet;
+mod health;
 mod output;
 mod report;
 

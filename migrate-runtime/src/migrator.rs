@@ -1065,6 +1065,9 @@ pub enum RevertTarget {
     Above(Vec<u64>),
     /// Every applied migration.
     All,
+    /// Exactly these applied versions (what one run applied, say), newest first; a version
+    /// that is not applied is passed over.
+    Only(Vec<Vec<u64>>),
 }
 
 /// One migration a revert would undo, and the SQL it would run.
@@ -1099,6 +1102,10 @@ fn choose<'r>(rows: &'r [HistoryRow], target: &RevertTarget) -> Vec<&'r HistoryR
             .filter(|r| history::parts_of(&r.version) > *v)
             .collect(),
         RevertTarget::All => applied,
+        RevertTarget::Only(versions) => applied
+            .into_iter()
+            .filter(|r| versions.contains(&history::parts_of(&r.version)))
+            .collect(),
     }
 }
 

@@ -55,6 +55,8 @@ pub(crate) async fn exec(global: &Global, cmd: &Command, out: &Output) -> Result
                         backup: None,
                         keep: None,
                     },
+                    health_check: None,
+                    health_timeout: std::time::Duration::from_secs(60),
                 },
                 out,
             )

@@ -113,8 +113,10 @@ pub(crate) struct Session {
     pub dump: Option<std::path::PathBuf>,
     /// The package root (or the current folder), for paths in the config.
     pub root: std::path::PathBuf,
-    /// The folder as read, for commands that look at its files.
+    /// The folder as read, for commands that look at its files, and the config it was read
+    /// with.
     pub set: std::sync::Arc<MigrationSet>,
+    pub config: std::sync::Arc<migrate_core::Config>,
 }
 
 impl Session {
@@ -147,6 +149,7 @@ impl Session {
             dump,
             root: project.root.clone(),
             set: std::sync::Arc::new(set),
+            config: std::sync::Arc::new(project.config.clone()),
         })
     }
 

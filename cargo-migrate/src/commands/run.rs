@@ -32,6 +32,19 @@ pub(crate) struct Args {
     pub skip_if_read_only: bool,
     #[command(flatten)]
     pub backup: crate::backup::BackupArgs,
+    /// After the migrations are applied, run CMD (with `sh -c`); when it fails or times out,
+    /// revert exactly what this run applied (refused up front when that is impossible)
+    #[arg(long, value_name = "CMD")]
+    pub health_check: Option<String>,
+    /// How long the health check may take before it counts as failed
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "60s",
+        value_parser = crate::cli::parse_duration,
+        requires = "health_check"
+    )]
+    pub health_timeout: Duration,
 }
 
 /// The command as the fan-out sees it.
@@ -40,6 +53,9 @@ pub(crate) fn verb(args: &Args) -> Verb {
     Verb::new("run", "applied")
         .creates(!args.dry_run)
         .refuse_schemas_if(schemas_share_one_backup(backup))
+        .refuse_if(args.health_check.as_ref().map(|_| {
+            "--health-check checks one deploy and rolls back one database, and a fan-out runs many; nothing was done: run it on each database".to_owned()
+        }))
 }
 
 pub(crate) async fn exec(global: &Global, args: &Args, out: &Output) -> Result<u8, Failure> {
@@ -107,6 +123,25 @@ pub(crate) async fn on(
         }
         return Ok(done);
     }
+    // A health check needs a way back, known before anything is applied.
+    let rollback = match &args.health_check {
+        Some(_) => {
+            let plan = with_pool!(&session.pool, p => migrator.plan(p).await)?;
+            let pending: Vec<_> = plan
+                .pending
+                .iter()
+                .filter(|m| target.is_none_or(|t| m.version_parts() <= t.parts()))
+                .collect();
+            let backs_up = args.backup.backup.is_some() || session.database.backup.is_some();
+            Some(crate::health::plan(
+                &pending,
+                &session.set,
+                &session.config,
+                backs_up,
+            )?)
+        }
+        None => None,
+    };
     // A protected environment asks first, naming what would be applied (with no terminal to
     // ask on, `preflight` refused already).
     if session.database.protected && !session.confirmed {
@@ -159,6 +194,27 @@ pub(crate) async fn on(
     };
     super::advise_restore(&result, backed_up.as_deref(), &session.database, out);
     let report = result?;
+    if let (Some(command), Some(rollback)) = (&args.health_check, rollback) {
+        let outcome = crate::health::check(command, args.health_timeout)?;
+        if !outcome.healthy {
+            let failure = roll_back(
+                session,
+                &migrator,
+                &report,
+                rollback,
+                backed_up.as_deref(),
+                out,
+            )
+            .await;
+            let failure = failure.with_health(command, &outcome.ending);
+            return Err(if outcome.output.is_empty() {
+                failure.with_cause("the health check printed nothing".to_owned())
+            } else {
+                failure.with_cause(format!("the health check printed:\n{}", outcome.output))
+            });
+        }
+        out.say(&format!("health check passed: `{command}`"));
+    }
     dumped?;
     for w in &report.warnings {
         out.warn(w);
@@ -230,4 +286,65 @@ pub(crate) fn schemas_share_one_backup(backup: bool) -> Option<String> {
     backup.then(|| {
         "--backup backs up a whole database, and the schemas of --schemas share one: nothing was done; back it up once with `cargo migrate backup`, then fan out without --backup".to_owned()
     })
+}
+
+/// Undoes what a run applied after its health check failed: the stored downs of exactly those
+/// migrations, newest first, or the restore of the backup taken before the run.
+async fn roll_back(
+    session: &Session,
+    migrator: &migrate_runtime::Migrator,
+    report: &migrate_runtime::Report,
+    rollback: crate::health::Rollback,
+    backup: Option<&std::path::Path>,
+    out: &Output,
+) -> Failure {
+    let applied: Vec<String> = report.applied.iter().map(|r| r.version.clone()).collect();
+    if applied.is_empty() {
+        return Failure::database("this run applied nothing, so there was nothing to roll back");
+    }
+    let shown = applied.join(", ");
+    match (rollback, backup) {
+        (crate::health::Rollback::Backup, Some(path)) => {
+            let restored = async {
+                let checked = crate::backup::check(&session.database, path, false)?;
+                let options = crate::backup::RestoreOptions { safety: None };
+                crate::backup::restore(session, &checked, &options, out).await
+            }
+            .await;
+            match restored {
+                Ok(_) => Failure::database(format!(
+                    "so the backup taken before the run ({}) was restored: the migrations it applied ({shown}) are gone, and the database holds what it held before the run",
+                    path.display()
+                )),
+                Err(e) => Failure::database(format!(
+                    "and restoring the backup taken before the run failed ({}): the migrations it applied ({shown}) may still be there; restore it by hand: {}",
+                    e.headline,
+                    crate::backup::restore_command(path, &session.database)
+                )),
+            }
+        }
+        _ => {
+            let versions: Vec<Vec<u64>> = applied
+                .iter()
+                .filter_map(|v| Version::parse(v).ok().map(|v| v.parts().to_vec()))
+                .collect();
+            let target = migrate_runtime::RevertTarget::Only(versions);
+            let reverted = with_pool!(&session.pool, p => migrator.revert(p, target.clone()).await);
+            match reverted {
+                Ok(r) => {
+                    let names: Vec<String> = r.reverted.iter().map(|r| r.version.clone()).collect();
+                    Failure::database(format!(
+                        "so the {} migration{} this run applied {} reverted, newest first ({}): the database is as it was before the run",
+                        names.len(),
+                        if names.len() == 1 { "" } else { "s" },
+                        if names.len() == 1 { "was" } else { "were" },
+                        names.join(", ")
+                    ))
+                }
+                Err(e) => Failure::database(format!(
+                    "and reverting what the run applied ({shown}) failed: {e}; the history marks where it stopped: fix it by hand, then `cargo migrate resolve` the migration (or `cargo migrate repair` the checksums)"
+                )),
+            }
+        }
+    }
 }

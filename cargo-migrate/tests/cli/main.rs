@@ -7,6 +7,7 @@ mod cases;
 mod codes;
 mod deploy;
 mod fleet;
+mod health;
 mod help;
 mod init;
 mod layouts;

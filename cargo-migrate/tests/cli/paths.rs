@@ -124,6 +124,21 @@ fn rows() -> Vec<Row> {
             &["run --backup", "run --keep"],
             [0, 0, 2, 0],
         ),
+        same(
+            &[
+                "run",
+                "--dry-run",
+                "--health-check",
+                "true",
+                "--health-timeout",
+                "5s",
+            ],
+            &["run --health-check", "run --health-timeout"],
+            [0, 0, 2, 2],
+        ),
+        // A failing health check reverts what the run applied: the same state after it.
+        same(&["run", "--health-check", "false"], &[], [1, 1, 2, 2]),
+        changes(&["run", "--health-check", "true"], &[], [0, 0, 2, 2]),
         // down
         same(&["down", "--dry-run"], &["down --dry-run"], ALL),
         same(&["down", "--dry-run", "--all"], &["down --all"], ALL),
