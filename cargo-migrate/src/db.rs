@@ -362,9 +362,10 @@ pub(crate) async fn drop(db: &Database) -> Result<bool, Failure> {
             Dialect::Mysql => sqlx::MySql::drop_database(&db.url).await?,
             Dialect::Sqlite => {
                 sqlx::Sqlite::drop_database(&db.url).await?;
-                // The journal files of the dropped database go with it.
+                // The journal files of the dropped database go with it, and the file the
+                // runtime locks for the length of a run.
                 if let Some(file) = sqlite_file(&db.url) {
-                    for suffix in ["-wal", "-shm", "-journal"] {
+                    for suffix in ["-wal", "-shm", "-journal", "-migrate-lock"] {
                         let mut path = file.clone().into_os_string();
                         path.push(suffix);
                         let _ = std::fs::remove_file(path);

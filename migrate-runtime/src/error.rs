@@ -54,10 +54,10 @@ pub enum Error {
     #[error(transparent)]
     DanglingReference(Box<DanglingReference>),
 
-    /// A migration is marked `dirty`: another run is applying it outside a transaction, or one
-    /// failed or was interrupted during it.
+    /// A migration is marked `dirty`, read under the migration lock: a run failed or was
+    /// interrupted during it.
     #[error(
-        "migration {version} `{name}` is marked dirty in {table}: another run is applying it outside a transaction right now, or a run failed or was interrupted during it. If a run is in progress, let it finish and run again; if not, check its objects in the database, then run `cargo migrate resolve --applied {version}` if it completed or `cargo migrate resolve --rolled-back {version}` if it did not"
+        "migration {version} `{name}` is marked dirty in {table}: a run failed or was interrupted while it ran outside a transaction (this was read holding the migration lock, so no other run is applying it now). Check its objects in the database, then run `cargo migrate resolve --applied {version}` if it completed or `cargo migrate resolve --rolled-back {version}` if it did not"
     )]
     Dirty {
         version: String,
@@ -90,6 +90,16 @@ pub enum Error {
         version: String,
         name: String,
         newest: String,
+    },
+
+    /// The lock file that spans a SQLite run could not be opened or locked.
+    #[error(
+        "cannot lock {path}, the file that keeps other runs of this SQLite database waiting while one runs: {source}; check that the database's folder is writable"
+    )]
+    LockFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
     },
 
     /// Another process held the migration lock for longer than the timeout.

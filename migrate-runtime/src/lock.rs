@@ -277,6 +277,61 @@ pub(crate) async fn while_held<T>(
     .await
 }
 
+/// A lock held for a whole run besides the session lock ([`Backend::run_lock`]): an
+/// exclusive lock of the operating system on a file, which the system lets go of when the
+/// process ends, however it ends. So a `dirty` row seen while holding it is never another
+/// run's migration in progress.
+#[derive(Debug)]
+pub(crate) struct RunLock {
+    _file: std::fs::File,
+}
+
+impl RunLock {
+    /// Locks `path` (created if missing), waiting at most `timeout` for another process to
+    /// let go of it.
+    pub(crate) async fn acquire(
+        path: &std::path::Path,
+        table: &Table,
+        timeout: Duration,
+    ) -> Result<RunLock, Error> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|source| Error::LockFile {
+                path: path.display().to_string(),
+                source,
+            })?;
+        let started = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(RunLock { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < timeout => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::LockTimeout {
+                        table: table.qualified(),
+                        timeout,
+                        holder: Some(format!(
+                            "another run, which holds the lock file {}",
+                            path.display()
+                        )),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(source)) => {
+                    return Err(Error::LockFile {
+                        path: path.display().to_string(),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -644,10 +644,12 @@ impl Migrator {
         conn.close_on_drop();
         match plan.strategy {
             LockStrategy::Session => {
+                let run_lock = DB::run_lock(conn, table, self.lock_timeout).await?;
                 DB::lock(conn, table, self.lock_timeout).await?;
                 let result = body(conn, table).await;
                 let settled = DB::settle(conn, table).await;
                 let unlocked = DB::unlock(conn, table).await;
+                drop(run_lock);
                 let value = result?;
                 settled?;
                 unlocked?;

@@ -142,6 +142,20 @@ pub trait Backend: Database + Sized {
         timeout: Duration,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
+    /// A lock that spans the whole run where the session lock can lapse in the middle of it:
+    /// SQLite lets go of its write lock while a migration runs outside a transaction, so a file
+    /// lock beside the database keeps the other runners waiting until the run ends. Taken
+    /// before [`Backend::lock`] and held until after [`Backend::unlock`]; none by default.
+    #[doc(hidden)]
+    fn run_lock(
+        conn: &mut Self::Connection,
+        table: &Table,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Option<crate::lock::RunLock>, Error>> + Send {
+        let _ = (conn, table, timeout);
+        async { Ok(None) }
+    }
+
     /// Writes what the backend deferred to the end of the run (MySQL's last `applied` flip),
     /// before the lock is let go of, whatever the lock. Nothing by default.
     #[doc(hidden)]

@@ -202,6 +202,9 @@ async fn end_transaction(conn: &mut SqliteConnection) -> Result<(), Error> {
     }
 }
 
+/// The file beside a SQLite database that a run locks for its whole length.
+pub(crate) const LOCK_FILE_SUFFIX: &str = "-migrate-lock";
+
 /// How long `BEGIN IMMEDIATE` waits for another writer when a migration outside a transaction
 /// interrupts the run.
 const WRITE_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -237,6 +240,28 @@ impl Backend for Sqlite {
 
     async fn unlock(conn: &mut SqliteConnection, _: &Table) -> Result<(), Error> {
         end_transaction(conn).await
+    }
+
+    /// `<database file>-migrate-lock`, locked for the whole run: the write lock is let go of
+    /// while a migration runs outside a transaction, and this lock is not. An in-memory
+    /// database has no file, and no other process to keep out.
+    async fn run_lock(
+        conn: &mut SqliteConnection,
+        table: &Table,
+        timeout: Duration,
+    ) -> Result<Option<crate::lock::RunLock>, Error> {
+        let file: Option<String> =
+            sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(Error::db("reading the database's file name", "read it"))?;
+        let Some(file) = file.filter(|f| !f.is_empty()) else {
+            return Ok(None);
+        };
+        let path = std::path::PathBuf::from(format!("{file}{LOCK_FILE_SUFFIX}"));
+        crate::lock::RunLock::acquire(&path, table, timeout)
+            .await
+            .map(Some)
     }
 
     async fn prepare(conn: &mut SqliteConnection, table: &Table) -> Result<(), Error> {
@@ -397,7 +422,7 @@ impl Backend for Sqlite {
     ) -> Result<(), Error> {
         scratch.close().await;
         let path = std::env::temp_dir().join(format!("{name}.db"));
-        for suffix in ["", "-wal", "-shm", "-journal"] {
+        for suffix in ["", "-wal", "-shm", "-journal", LOCK_FILE_SUFFIX] {
             let mut file = path.clone().into_os_string();
             file.push(suffix);
             let _ = std::fs::remove_file(file);
