@@ -121,6 +121,18 @@ pub enum Error {
     )]
     LockLost { table: String, reason: &'static str },
 
+    /// The check given to [`crate::Migrator::run_checked`] failed, and what the run applied was
+    /// reverted.
+    #[error(
+        "the health check failed ({message}), so the migrations this run applied were reverted, newest first: {}",
+        if reverted.is_empty() { "none".to_owned() } else { reverted.join(", ") }
+    )]
+    HealthCheck {
+        message: String,
+        /// The versions reverted, newest first.
+        reverted: Vec<String>,
+    },
+
     /// A revert reached a migration that has no down SQL.
     #[error(
         "migration {version} `{name}` cannot be reverted: it has no down SQL, in its file or in the history table; write a down section, then run `cargo migrate repair` to record it"

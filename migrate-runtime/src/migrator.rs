@@ -454,6 +454,50 @@ impl Migrator {
         self.apply_up(pool, None).await
     }
 
+    /// Applies every pending migration, then awaits `check` (a health check of the
+    /// application, say); when it fails, reverts exactly the migrations this run applied,
+    /// newest first, from their stored downs, and returns [`Error::HealthCheck`] with the
+    /// check's message. Before anything is applied it refuses a pending migration with no down
+    /// ([`Error::Irreversible`]), since it could not be rolled back.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: sqlx::SqlitePool, migrator: migrate_runtime::Migrator) -> Result<(), migrate_runtime::Error> {
+    /// migrator
+    ///     .run_checked(&pool, async |_report| {
+    ///         let healthy = true; // ask the application
+    ///         if healthy { Ok(()) } else { Err("the health endpoint answered 503".to_owned()) }
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_checked<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        check: impl AsyncFnOnce(&Report) -> Result<(), String>,
+    ) -> Result<Report, Error> {
+        let plan = self.plan(pool).await?;
+        if let Some(m) = plan.pending.iter().find(|m| m.down_sql().is_none()) {
+            return Err(Error::Irreversible {
+                version: m.version().to_owned(),
+                name: m.name().to_owned(),
+            });
+        }
+        let report = self.run(pool).await?;
+        let Err(message) = check(&report).await else {
+            return Ok(report);
+        };
+        let applied: Vec<Vec<u64>> = report
+            .applied
+            .iter()
+            .map(|r| history::parts_of(&r.version))
+            .collect();
+        let reverted = self.revert(pool, RevertTarget::Only(applied)).await?;
+        Err(Error::HealthCheck {
+            message,
+            reverted: reverted.reverted.into_iter().map(|r| r.version).collect(),
+        })
+    }
+
     /// Applies pending migrations up to and including `version`.
     pub async fn run_to<DB: Backend>(
         &self,

@@ -1,6 +1,6 @@
 //! Every command and flag on every path: one database (`--database-url`), an environment
 //! (`--env`, the same database), the schemas of another (`--schemas`) and a targets file
-//! (`--targets`: the first database and a SQLite file). Each row runs on each path and must exit as its row
+//! (`--targets`: the first database, a SQLite file and a MariaDB database). Each row runs on each path and must exit as its row
 //! says; where the row changes nothing (every dry run, every refusal, every read), the schema
 //! and the history of every database are compared before and after, and must be the same.
 //!
@@ -475,11 +475,12 @@ fn every_flag_has_a_row() {
 struct Snapshot {
     runtime: tokio::runtime::Runtime,
     pg: Vec<sqlx::PgConnection>,
+    mysql: sqlx::MySqlConnection,
     sqlite: String,
 }
 
 impl Snapshot {
-    fn new(pgs: &[&str], sqlite: &str) -> Snapshot {
+    fn new(pgs: &[&str], mysql: &str, sqlite: &str) -> Snapshot {
         use sqlx::Connection;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -493,9 +494,13 @@ impl Snapshot {
                     .expect("connect")
             })
             .collect();
+        let mysql = runtime
+            .block_on(sqlx::MySqlConnection::connect(mysql))
+            .expect("connect");
         Snapshot {
             runtime,
             pg,
+            mysql,
             sqlite: sqlite.to_owned(),
         }
     }
@@ -504,6 +509,7 @@ impl Snapshot {
         let Snapshot {
             runtime,
             pg,
+            mysql,
             sqlite,
         } = self;
         runtime.block_on(async {
@@ -511,6 +517,7 @@ impl Snapshot {
             for conn in pg.iter_mut() {
                 out.push_str(&pg_snapshot(conn).await);
             }
+            out.push_str(&mysql_snapshot(mysql).await);
             out.push_str(&sqlite_snapshot(sqlite).await);
             out
         })
@@ -548,6 +555,21 @@ async fn pg_snapshot(conn: &mut sqlx::PgConnection) -> String {
         out.push_str(&format!("{schema}: {rows:?}\n"));
     }
     out
+}
+
+async fn mysql_snapshot(conn: &mut sqlx::MySqlConnection) -> String {
+    let columns: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), CAST(COLUMN_TYPE AS CHAR) \
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1, 2",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("columns");
+    let rows: Result<Vec<(String, String, String, String)>, _> =
+        sqlx::query_as("SELECT version, name, checksum, status FROM _migrations ORDER BY version")
+            .fetch_all(&mut *conn)
+            .await;
+    format!("mysql: {columns:?}\nmysql history: {:?}\n", rows.ok())
 }
 
 async fn sqlite_snapshot(sqlite: &str) -> String {
@@ -596,9 +618,16 @@ fn every_command_and_flag_on_every_path() {
     let Some(tenants) = block_on(TestDb::create(Dialect::Postgres)) else {
         return;
     };
+    let Some(maria) = block_on(TestDb::create(Dialect::Mysql)) else {
+        return;
+    };
     let p = package();
     let sqlite = format!("sqlite://{}", p.path("tenant.db").display());
-    std::fs::write(p.path("targets.txt"), format!("{}\n{sqlite}\n", db.url)).expect("write");
+    std::fs::write(
+        p.path("targets.txt"),
+        format!("{}\n{sqlite}\n{}\n", db.url, maria.url),
+    )
+    .expect("write");
     let env = [("STAGING_DATABASE_URL", db.url.as_str())];
     let scratches = std::cell::RefCell::new(Vec::new());
     let path_args = |path: &str| -> Vec<String> {
@@ -644,7 +673,8 @@ fn every_command_and_flag_on_every_path() {
             .await
             .expect("schemas");
     });
-    let snapshot = std::cell::RefCell::new(Snapshot::new(&[&db.url, &tenants.url], &sqlite));
+    let snapshot =
+        std::cell::RefCell::new(Snapshot::new(&[&db.url, &tenants.url], &maria.url, &sqlite));
     let state = || snapshot.borrow_mut().take();
     // The starting state on every target: 10 and 20 applied, 30 pending.
     let reset = || {
@@ -697,6 +727,7 @@ fn every_command_and_flag_on_every_path() {
     for scratch in scratches.into_inner() {
         block_on(scratch.drop());
     }
+    block_on(maria.drop());
     block_on(tenants.drop());
     block_on(db.drop());
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -291,6 +291,24 @@ fn errors_under_format_json_are_json() {
     assert!(value["error"]["hint"].is_string(), "{value}");
 }
 
+/// A database never migrated has nothing to revert (MariaDB used to fail writing a history
+/// table that does not exist).
+fn down_on_a_database_never_migrated(dialect: Dialect) {
+    let Some(db) = block_on(TestDb::create(dialect)) else {
+        return;
+    };
+    let p = Package::new("never-migrated", "");
+    std::fs::create_dir_all(p.path("migrations")).expect("mkdir");
+    std::fs::write(
+        p.path("migrations/0001_a.sql"),
+        "-- migrate:up\nCREATE TABLE a (id INT);\n-- migrate:down\nDROP TABLE a;\n",
+    )
+    .expect("write");
+    let down = expect(p.run(&["down", "--all", "--database-url", &db.url], &[]), 0);
+    assert!(down.stderr.contains("nothing to revert"), "{}", down.stderr);
+    block_on(db.drop());
+}
+
 macro_rules! each_dialect {
     ($body:ident) => {
         mod $body {
@@ -316,3 +334,4 @@ macro_rules! each_dialect {
 
 each_dialect!(a_mistyped_target_reverts_nothing);
 each_dialect!(stdout_is_the_data);
+each_dialect!(down_on_a_database_never_migrated);

@@ -599,3 +599,62 @@ macro_rules! each_dialect {
 }
 
 each_dialect!(restore_refuses_bad_files_and_survives_kills);
+
+/// A MariaDB database with a view cannot have its tables swapped in, so the restore runs in
+/// place; when loading the backup fails half-way, the safety backup is loaded back and the
+/// database holds what it held before.
+#[test]
+fn a_failed_restore_in_place_puts_the_safety_backup_back() {
+    let dialect = Dialect::Mysql;
+    let Some(db) = block_on(TestDb::create(dialect)) else {
+        return;
+    };
+    let p = package(dialect);
+    let url = db.url.as_str();
+    expect(run(&p, url, &["run"]), 0);
+    exec(
+        dialect,
+        url,
+        "CREATE VIEW small AS SELECT id FROM t WHERE id < 5",
+    );
+    let good = backup(&p, url);
+    exec(
+        dialect,
+        url,
+        "DELETE FROM t WHERE id > 10; CREATE TABLE extra (x INT)",
+    );
+    let before = state(dialect, url);
+    // The backup with a statement the server refuses in its middle, after the table was
+    // cleared: no manifest, but its header and trailer are a dump's.
+    let text = std::fs::read_to_string(&good).expect("read");
+    let at = text.find("INSERT INTO `t`").expect("the rows of t");
+    let broken = p.path("broken.sql");
+    std::fs::write(
+        &broken,
+        format!(
+            "{}INSERT INTO no_such_table VALUES (1);\n{}",
+            &text[..at],
+            &text[at..]
+        ),
+    )
+    .expect("write");
+    let failed = expect(
+        run(
+            &p,
+            url,
+            &["--yes", "-v", "restore", &broken.display().to_string()],
+        ),
+        1,
+    );
+    assert!(
+        failed.stderr.contains("in place") && failed.stderr.contains("was loaded back"),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(
+        state(dialect, url),
+        before,
+        "the safety backup brought it back"
+    );
+    block_on(db.drop());
+}

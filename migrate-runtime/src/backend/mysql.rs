@@ -132,10 +132,15 @@ impl Backend for MySql {
 
     async fn settle(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {
         // The last migration's deferred flip, before another process may read the history.
-        flip_pending(conn, table).await.map_err(Error::db(
-            "marking the run's last migration applied",
-            "write the history table",
-        ))
+        // Without a history table (a revert of a database never migrated), nothing is
+        // deferred.
+        match flip_pending(conn, table).await {
+            Err(e) if !<MySql as Backend>::is_missing_table(&e) => Err(Error::db(
+                "marking the run's last migration applied",
+                "write the history table",
+            )(e)),
+            _ => Ok(()),
+        }
     }
 
     async fn unlock(conn: &mut MySqlConnection, table: &Table) -> Result<(), Error> {

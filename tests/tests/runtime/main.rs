@@ -6,6 +6,7 @@ mod adopt;
 mod concurrency;
 mod crates_io;
 mod failures;
+mod health;
 mod layouts;
 mod lifecycle;
 mod locks;
