@@ -9,13 +9,13 @@
 //! migrations this run applied are reverted, newest first, from their stored downs, and the
 //! run exits 1 with the check's output.
 
-use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use migrate_core::{Config, Level, MigrationSet};
 use migrate_runtime::Migration;
 
+use crate::child::drain;
 use crate::failure::Failure;
 
 /// The lint rules whose findings mean an up loses data its down cannot bring back.
@@ -144,15 +144,5 @@ pub(crate) fn check(command: &str, timeout: Duration) -> Result<Outcome, Failure
         healthy: ending.is_none(),
         ending: ending.unwrap_or_else(|| "exited 0".to_owned()),
         output: output.trim_end().to_owned(),
-    })
-}
-
-fn drain<R: Read + Send + 'static>(stream: Option<R>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut stream) = stream {
-            let _ = stream.read_to_string(&mut text);
-        }
-        text
     })
 }

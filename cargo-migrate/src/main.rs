@@ -3,6 +3,7 @@
 //! 4 `status --exit-code` found something to do · 5 `verify`/`drift` found a difference.
 
 mod backup;
+mod child;
 mod cli;
 mod commands;
 mod context;

@@ -7,11 +7,12 @@
 //! `COMMIT`, or not at all: a bad archive, a failed statement or a kill at any moment leaves
 //! the database as it was.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use super::{PG_TOOLS, tool};
+use crate::child::{collected, drain};
 use crate::context::Database;
 use crate::failure::Failure;
 
@@ -173,21 +174,6 @@ fn stream(
         return Err("pg_restore's script has no BEGIN".to_owned());
     }
     Ok(())
-}
-
-/// Reads a child's stream to its end on a thread of its own.
-fn drain<R: Read + Send + 'static>(stream: Option<R>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut stream) = stream {
-            let _ = stream.read_to_string(&mut text);
-        }
-        text
-    })
-}
-
-fn collected(errors: std::thread::JoinHandle<String>) -> String {
-    errors.join().unwrap_or_default().trim().to_owned()
 }
 
 /// Drops the extensions, the schemas but `public`, and everything in `public`, so that what a

@@ -84,11 +84,7 @@ pub(crate) async fn on(
     }
     if args.dry_run {
         let plan = with_pool!(&session.pool, p => migrator.plan(p).await)?;
-        let pending: Vec<_> = plan
-            .pending
-            .iter()
-            .filter(|m| target.is_none_or(|t| m.version_parts() <= t.parts()))
-            .collect();
+        let pending = up_to(&plan, target);
         for w in &plan.warnings {
             out.warn(w);
         }
@@ -127,11 +123,7 @@ pub(crate) async fn on(
     let rollback = match &args.health_check {
         Some(_) => {
             let plan = with_pool!(&session.pool, p => migrator.plan(p).await)?;
-            let pending: Vec<_> = plan
-                .pending
-                .iter()
-                .filter(|m| target.is_none_or(|t| m.version_parts() <= t.parts()))
-                .collect();
+            let pending = up_to(&plan, target);
             let backs_up = args.backup.backup.is_some() || session.database.backup.is_some();
             Some(crate::health::plan(
                 &pending,
@@ -253,6 +245,17 @@ pub(crate) async fn on(
         ));
     }
     Ok(done)
+}
+
+/// What the run would apply: the plan's pending migrations, up to `target`.
+fn up_to<'p>(
+    plan: &'p migrate_runtime::Plan,
+    target: Option<&Version>,
+) -> Vec<&'p migrate_runtime::Migration> {
+    plan.pending
+        .iter()
+        .filter(|m| target.is_none_or(|t| m.version_parts() <= t.parts()))
+        .collect()
 }
 
 /// Refuses `--to` a version older than one already applied: `run` goes forward only.

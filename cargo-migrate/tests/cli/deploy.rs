@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use migrate_core::Dialect;
 use migrate_tests::TestDb;
 
-use crate::support::{Package, block_on, expect};
+use crate::support::{Package, block_on, each_dialect, expect};
 
 fn package(dialect: Dialect) -> Package {
     let p = Package::new(
@@ -138,29 +138,6 @@ fn protected_environment_refuses_without_yes(dialect: Dialect) {
     expect(p.run(&["down", "--env", "production", "--yes"], &env), 0);
     assert_eq!(status(&p, &db.url), 4);
     block_on(db.drop());
-}
-
-macro_rules! each_dialect {
-    ($body:ident) => {
-        mod $body {
-            use migrate_core::Dialect;
-
-            #[test]
-            fn postgres() {
-                super::$body(Dialect::Postgres);
-            }
-
-            #[test]
-            fn mysql() {
-                super::$body(Dialect::Mysql);
-            }
-
-            #[test]
-            fn sqlite() {
-                super::$body(Dialect::Sqlite);
-            }
-        }
-    };
 }
 
 each_dialect!(staging_applies_there_and_not_to_database_url);

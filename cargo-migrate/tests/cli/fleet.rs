@@ -326,3 +326,50 @@ fn targets_fan_out_over_sqlite_files_and_mariadb_databases() {
         block_on(db.drop());
     }
 }
+
+/// A protected environment's schemas: `run` over them refuses without `--yes` where there is
+/// no terminal to ask on, `down` over them refuses without it, and with it both go ahead.
+#[test]
+fn a_protected_environment_fans_out_only_with_yes() {
+    let Some(db) = block_on(TestDb::create(Dialect::Postgres)) else {
+        return;
+    };
+    pg_exec(&db.url, "CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b");
+    let p = Package::new(
+        "fleet-protected",
+        "\n[package.metadata.migrate.env.production]\ndatabase-url = \"env:PROD_URL\"\n",
+    );
+    std::fs::create_dir_all(p.path("migrations")).expect("mkdir");
+    std::fs::write(
+        p.path("migrations/0001_t01.sql"),
+        "-- migrate:up\nCREATE TABLE t01 (id INT);\n-- migrate:down\nDROP TABLE t01;\n",
+    )
+    .expect("write");
+    let env = [("PROD_URL", db.url.as_str())];
+    let applied = || {
+        pg_count(
+            &db.url,
+            "SELECT count(*) FROM pg_tables WHERE tablename = 't01'",
+        )
+    };
+    let fan = |extra: &[&str]| {
+        let mut args = vec!["--env", "production", "--schemas", "tenant_*"];
+        args.extend_from_slice(extra);
+        p.run(&args, &env)
+    };
+    let refused = expect(fan(&["run"]), 2);
+    assert!(
+        refused.stderr.contains("protected environment"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(applied(), 0, "nothing was applied");
+    expect(fan(&["--yes", "run"]), 0);
+    assert_eq!(applied(), 2);
+    let down = expect(fan(&["down"]), 2);
+    assert!(down.stderr.contains("--yes"), "{}", down.stderr);
+    assert_eq!(applied(), 2, "nothing was reverted");
+    expect(fan(&["--yes", "down"]), 0);
+    assert_eq!(applied(), 0);
+    block_on(db.drop());
+}

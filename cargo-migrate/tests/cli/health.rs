@@ -6,7 +6,7 @@
 use migrate_core::Dialect;
 use migrate_tests::TestDb;
 
-use crate::support::{Package, block_on, expect};
+use crate::support::{Package, block_on, each_dialect, expect, sql};
 
 fn write(p: &Package, name: &str, up: &str, down: Option<&str>) {
     let text = match down {
@@ -174,24 +174,7 @@ fn a_failed_health_check_rolls_back(dialect: Dialect) {
     // A migration that loses data: refused without --backup; with it, a failed check
     // restores the backup, rows and all.
     expect(p.run(&["run", "--database-url", url], &[]), 0);
-    block_on(async {
-        use sqlx::Connection;
-        let sql = "INSERT INTO t10 (id) VALUES (1), (2), (3)";
-        match dialect {
-            Dialect::Postgres => {
-                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-                sqlx::raw_sql(sql).execute(&mut c).await.expect("insert");
-            }
-            Dialect::Mysql => {
-                let mut c = sqlx::MySqlConnection::connect(url).await.expect("connect");
-                sqlx::raw_sql(sql).execute(&mut c).await.expect("insert");
-            }
-            Dialect::Sqlite => {
-                let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-                sqlx::raw_sql(sql).execute(&mut c).await.expect("insert");
-            }
-        }
-    });
+    sql(dialect, url, "INSERT INTO t10 (id) VALUES (1), (2), (3)");
     write(
         &p,
         "0060_drop_t10.sql",
@@ -245,29 +228,6 @@ fn a_failed_health_check_rolls_back(dialect: Dialect) {
         Some("pending")
     );
     block_on(db.drop());
-}
-
-macro_rules! each_dialect {
-    ($body:ident) => {
-        mod $body {
-            use migrate_core::Dialect;
-
-            #[test]
-            fn postgres() {
-                super::$body(Dialect::Postgres);
-            }
-
-            #[test]
-            fn mysql() {
-                super::$body(Dialect::Mysql);
-            }
-
-            #[test]
-            fn sqlite() {
-                super::$body(Dialect::Sqlite);
-            }
-        }
-    };
 }
 
 each_dialect!(a_failed_health_check_rolls_back);

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use migrate_core::Dialect;
 use migrate_tests::TestDb;
 
-use crate::support::{Package, Run, block_on, run_in};
+use crate::support::{Package, Run, block_on, run_in, versions_package};
 
 /// The four paths, in the order of [`Row::codes`].
 const PATHS: [&str; 4] = ["single", "env", "schemas", "targets"];
@@ -31,6 +31,7 @@ struct Row {
     scratch_package: bool,
 }
 
+/// A row that must leave the databases as they were.
 const fn same(
     args: &'static [&'static str],
     flags: &'static [&'static str],
@@ -45,35 +46,27 @@ const fn same(
     }
 }
 
+/// A row that changes the databases where it runs.
 const fn changes(
     args: &'static [&'static str],
     flags: &'static [&'static str],
     codes: [i32; 4],
 ) -> Row {
-    Row {
-        args,
-        flags,
-        codes,
-        changes: true,
-        scratch_package: false,
-    }
+    same(args, flags, codes).changing()
 }
 
+/// A row that writes the package's files, run in a throwaway package.
 const fn files(
     args: &'static [&'static str],
     flags: &'static [&'static str],
     codes: [i32; 4],
 ) -> Row {
-    Row {
-        args,
-        flags,
-        codes,
-        changes: false,
-        scratch_package: true,
-    }
+    let mut row = same(args, flags, codes);
+    row.scratch_package = true;
+    row
 }
 
-/// All paths run it; a fan-out refuses it.
+/// One database and `--env` run it; a fan-out refuses it.
 const ONE: [i32; 4] = [0, 0, 2, 2];
 const ALL: [i32; 4] = [0, 0, 0, 0];
 const REFUSED: [i32; 4] = [2, 2, 2, 2];
@@ -595,15 +588,7 @@ async fn sqlite_snapshot(sqlite: &str) -> String {
 
 /// A package with migrations 10, 20 and 30 (a table each), as in a history of 10, 20, 30.
 fn package() -> Package {
-    let p = Package::new("paths", "");
-    std::fs::create_dir_all(p.path("migrations")).expect("mkdir");
-    for v in [10, 20, 30] {
-        std::fs::write(
-            p.path(&format!("migrations/{v:04}_t{v}.sql")),
-            format!("-- migrate:up\nCREATE TABLE t{v} (id INT PRIMARY KEY);\n-- migrate:down\nDROP TABLE t{v};\n"),
-        )
-        .expect("write");
-    }
+    let p = versions_package("paths", &[10, 20, 30]);
     std::fs::write(p.path("queries.sql"), "SELECT id FROM t10 WHERE id = 1;\n").expect("write");
     p
 }

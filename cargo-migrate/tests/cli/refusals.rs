@@ -6,21 +6,13 @@
 use migrate_core::Dialect;
 use migrate_tests::TestDb;
 
-use crate::support::{Package, Run, block_on, expect};
+use crate::support::{Package, Run, block_on, each_dialect, expect, versions_package};
 
 /// A package with migrations 10, 20 and 30, and a database of `dialect` with all three
 /// applied.
 fn applied(dialect: Dialect) -> Option<(Package, TestDb)> {
     let db = block_on(TestDb::create(dialect))?;
-    let p = Package::new("refusals", "");
-    std::fs::create_dir_all(p.path("migrations")).expect("mkdir");
-    for v in [10, 20, 30] {
-        std::fs::write(
-            p.path(&format!("migrations/{v:04}_t{v}.sql")),
-            format!("-- migrate:up\nCREATE TABLE t{v} (id INT PRIMARY KEY);\n-- migrate:down\nDROP TABLE t{v};\n"),
-        )
-        .expect("write");
-    }
+    let p = versions_package("refusals", &[10, 20, 30]);
     expect(p.run(&["run", "--database-url", &db.url], &[]), 0);
     Some((p, db))
 }
@@ -307,29 +299,6 @@ fn down_on_a_database_never_migrated(dialect: Dialect) {
     let down = expect(p.run(&["down", "--all", "--database-url", &db.url], &[]), 0);
     assert!(down.stderr.contains("nothing to revert"), "{}", down.stderr);
     block_on(db.drop());
-}
-
-macro_rules! each_dialect {
-    ($body:ident) => {
-        mod $body {
-            use migrate_core::Dialect;
-
-            #[test]
-            fn postgres() {
-                super::$body(Dialect::Postgres);
-            }
-
-            #[test]
-            fn mysql() {
-                super::$body(Dialect::Mysql);
-            }
-
-            #[test]
-            fn sqlite() {
-                super::$body(Dialect::Sqlite);
-            }
-        }
-    };
 }
 
 each_dialect!(a_mistyped_target_reverts_nothing);

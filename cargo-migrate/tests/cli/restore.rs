@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use migrate_core::Dialect;
 use migrate_tests::TestDb;
 
-use crate::support::{Package, Run, block_on, expect};
+use crate::support::{Package, Run, block_on, each_dialect, expect, sql};
 
 /// The rows migration 1 inserts: enough that a restore takes a while to kill in the middle of.
 fn rows(dialect: Dialect) -> u32 {
@@ -126,6 +126,14 @@ fn state(dialect: Dialect, url: &str) -> String {
     })
 }
 
+/// A random part of `most`, from the clock's nanoseconds.
+fn jitter(most: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    most.mul_f64(f64::from(nanos % 1000) / 1000.0)
+}
+
 fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|e| e.flatten().map(|e| e.path()).collect())
@@ -151,28 +159,6 @@ fn sum_of<'a>(
     } else {
         none
     }
-}
-
-/// Runs a SQL script on the database.
-fn exec(dialect: Dialect, url: &str, sql: &str) {
-    block_on(async {
-        use sqlx::Connection;
-        let sql = sqlx::AssertSqlSafe(sql.to_owned());
-        match dialect {
-            Dialect::Postgres => {
-                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-                sqlx::raw_sql(sql).execute(&mut c).await.expect("exec");
-            }
-            Dialect::Mysql => {
-                let mut c = sqlx::MySqlConnection::connect(url).await.expect("connect");
-                sqlx::raw_sql(sql).execute(&mut c).await.expect("exec");
-            }
-            Dialect::Sqlite => {
-                let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-                sqlx::raw_sql(sql).execute(&mut c).await.expect("exec");
-            }
-        }
-    });
 }
 
 /// Waits until no other session uses the database (a killed restore's client may still be
@@ -328,7 +314,7 @@ fn restore_refuses_bad_files_and_survives_kills(dialect: Dialect) {
     let good = backup(&p, url);
     let restored_state = state(dialect, url);
     // What the database holds now differs from the backup: fewer rows, one more table.
-    exec(
+    sql(
         dialect,
         url,
         "DELETE FROM t WHERE id > 10; CREATE TABLE extra (x INT)",
@@ -397,7 +383,7 @@ fn restore_refuses_bad_files_and_survives_kills(dialect: Dialect) {
     );
     // Another database's backup needs --from-other-database.
     expect(run(&p, &other.url, &["run"]), 0);
-    exec(dialect, &other.url, "DELETE FROM t WHERE id > 5");
+    sql(dialect, &other.url, "DELETE FROM t WHERE id > 5");
     let theirs = backup_into(&p, &other.url, "their-backups");
     refused(&theirs, &[], "it was taken from the database");
     // A refusal comes before the safety backup: none was written.
@@ -445,9 +431,10 @@ fn restore_refuses_bad_files_and_survives_kills(dialect: Dialect) {
     );
     let mut seen = (0, 0);
     for trial in 0..8u32 {
-        // From the start to past the end of a restore; every other one without the safety
-        // backup, so that more of them land in the restore itself.
-        let delay = whole * (trial * 2 + 1) / 10;
+        // From the start to past the end of a restore, each moment moved by a random part of
+        // a tenth; every other one without the safety backup, so that more of them land in
+        // the restore itself.
+        let delay = whole * (trial * 2 + 1) / 10 + jitter(whole / 10);
         let mut args = vec!["--yes", "restore"];
         let good_path = good.display().to_string();
         args.push(&good_path);
@@ -495,7 +482,7 @@ fn restore_refuses_bad_files_and_survives_kills(dialect: Dialect) {
     // SIGKILL of a backup at random moments: the database is untouched, and every file under a
     // backup's name is whole.
     for trial in 0..5u32 {
-        let delay = whole * (trial * 2 + 1) / 10;
+        let delay = whole * (trial * 2 + 1) / 10 + jitter(whole / 10);
         let mut child = cli(&p, url, &["backup", "--output", "killed-backups"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -575,29 +562,6 @@ fn restore_refuses_bad_files_and_survives_kills(dialect: Dialect) {
     block_on(db.drop());
 }
 
-macro_rules! each_dialect {
-    ($body:ident) => {
-        mod $body {
-            use migrate_core::Dialect;
-
-            #[test]
-            fn postgres() {
-                super::$body(Dialect::Postgres);
-            }
-
-            #[test]
-            fn mysql() {
-                super::$body(Dialect::Mysql);
-            }
-
-            #[test]
-            fn sqlite() {
-                super::$body(Dialect::Sqlite);
-            }
-        }
-    };
-}
-
 each_dialect!(restore_refuses_bad_files_and_survives_kills);
 
 /// A MariaDB database with a view cannot have its tables swapped in, so the restore runs in
@@ -612,13 +576,13 @@ fn a_failed_restore_in_place_puts_the_safety_backup_back() {
     let p = package(dialect);
     let url = db.url.as_str();
     expect(run(&p, url, &["run"]), 0);
-    exec(
+    sql(
         dialect,
         url,
         "CREATE VIEW small AS SELECT id FROM t WHERE id < 5",
     );
     let good = backup(&p, url);
-    exec(
+    sql(
         dialect,
         url,
         "DELETE FROM t WHERE id > 10; CREATE TABLE extra (x INT)",

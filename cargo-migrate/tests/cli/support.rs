@@ -91,3 +91,76 @@ pub(crate) fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
         .expect("a runtime")
         .block_on(future)
 }
+
+/// A test body run on PostgreSQL, MariaDB and SQLite, as `postgres`, `mysql` and `sqlite`
+/// tests of a module named after it.
+macro_rules! each_dialect {
+    ($body:ident) => {
+        mod $body {
+            use migrate_core::Dialect;
+
+            #[test]
+            fn postgres() {
+                super::$body(Dialect::Postgres);
+            }
+
+            #[test]
+            fn mysql() {
+                super::$body(Dialect::Mysql);
+            }
+
+            #[test]
+            fn sqlite() {
+                super::$body(Dialect::Sqlite);
+            }
+        }
+    };
+}
+pub(crate) use each_dialect;
+
+/// Runs a SQL script on a database of any dialect.
+pub(crate) fn sql(dialect: migrate_core::Dialect, url: &str, sql: &str) {
+    use migrate_core::Dialect;
+    use sqlx::Connection;
+    block_on(async {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match dialect {
+            Dialect::Postgres => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::raw_sql(sql)
+                    .execute(&mut c)
+                    .await
+                    .expect("run the SQL");
+            }
+            Dialect::Mysql => {
+                let mut c = sqlx::MySqlConnection::connect(url).await.expect("connect");
+                sqlx::raw_sql(sql)
+                    .execute(&mut c)
+                    .await
+                    .expect("run the SQL");
+            }
+            Dialect::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+                sqlx::raw_sql(sql)
+                    .execute(&mut c)
+                    .await
+                    .expect("run the SQL");
+            }
+        }
+    });
+}
+
+/// A package with migrations `versions`, each creating (and its down dropping) a table
+/// `t<version>`.
+pub(crate) fn versions_package(name: &str, versions: &[u32]) -> Package {
+    let p = Package::new(name, "");
+    std::fs::create_dir_all(p.path("migrations")).expect("mkdir");
+    for v in versions {
+        std::fs::write(
+            p.path(&format!("migrations/{v:04}_t{v}.sql")),
+            format!("-- migrate:up\nCREATE TABLE t{v} (id INT PRIMARY KEY);\n-- migrate:down\nDROP TABLE t{v};\n"),
+        )
+        .expect("write");
+    }
+    p
+}
