@@ -127,8 +127,11 @@ pub(crate) fn check(command: &str, timeout: Duration) -> Result<Outcome, Failure
             }
             Ok(None) if started.elapsed() >= timeout => {
                 // The whole group: `sh` and what it started.
+                // `kill -s KILL -- -PGID`: procps' kill reads `-KILL -PGID` as two options.
                 let _ = Command::new("kill")
-                    .args(["-KILL", &format!("-{}", child.id())])
+                    .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
                     .status();
                 let _ = child.kill();
                 let _ = child.wait();

@@ -6,7 +6,7 @@
 use migrate_core::Dialect;
 use migrate_tests::TestDb;
 
-use crate::support::{Package, block_on, each_dialect, expect, sql};
+use crate::support::{Package, block_on, each_dialect, expect, sql, states};
 
 fn write(p: &Package, name: &str, up: &str, down: Option<&str>) {
     let text = match down {
@@ -14,25 +14,6 @@ fn write(p: &Package, name: &str, up: &str, down: Option<&str>) {
         None => format!("-- migrate:up\n{up}\n"),
     };
     std::fs::write(p.path(&format!("migrations/{name}")), text).expect("write");
-}
-
-fn states(p: &Package, url: &str) -> Vec<(String, String)> {
-    let run = expect(
-        p.run(&["status", "--format", "json", "--database-url", url], &[]),
-        0,
-    );
-    let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
-    value["migrations"]
-        .as_array()
-        .expect("migrations")
-        .iter()
-        .map(|m| {
-            (
-                m["version"].as_str().unwrap_or_default().to_owned(),
-                m["state"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
 }
 
 fn count(dialect: Dialect, url: &str, sql: &str) -> i64 {

@@ -19,16 +19,9 @@ fn applied(dialect: Dialect) -> Option<(Package, TestDb)> {
 
 /// The states of the migrations, in order.
 fn states(p: &Package, url: &str) -> Vec<String> {
-    let run = expect(
-        p.run(&["status", "--format", "json", "--database-url", url], &[]),
-        0,
-    );
-    let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
-    value["migrations"]
-        .as_array()
-        .expect("migrations")
-        .iter()
-        .map(|m| m["state"].as_str().unwrap_or_default().to_owned())
+    crate::support::states(p, url)
+        .into_iter()
+        .map(|(_, state)| state)
         .collect()
 }
 

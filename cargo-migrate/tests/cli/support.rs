@@ -164,3 +164,23 @@ pub(crate) fn versions_package(name: &str, versions: &[u32]) -> Package {
     }
     p
 }
+
+/// Each migration's version and state, in order, as `status --format json` gives them.
+pub(crate) fn states(p: &Package, url: &str) -> Vec<(String, String)> {
+    let run = expect(
+        p.run(&["status", "--format", "json", "--database-url", url], &[]),
+        0,
+    );
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    value["migrations"]
+        .as_array()
+        .expect("migrations")
+        .iter()
+        .map(|m| {
+            (
+                m["version"].as_str().unwrap_or_default().to_owned(),
+                m["state"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
