@@ -99,7 +99,9 @@ fn a_failed_health_check_rolls_back(dialect: Dialect) {
         ("40".to_owned(), "pending".to_owned()),
     ];
     assert_eq!(states(&p, url), pending);
-    // A check that hangs is stopped at its timeout, and counts as failed.
+    // A check that hangs is stopped at its timeout, with what it started (the `sleep` holds
+    // the output pipes: the run would wait for it otherwise), and counts as failed.
+    let started = std::time::Instant::now();
     let hung = expect(
         p.run(
             &[
@@ -119,6 +121,11 @@ fn a_failed_health_check_rolls_back(dialect: Dialect) {
         hung.stderr.contains("did not finish within 1 s"),
         "{}",
         hung.stderr
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "the check's `sleep 30` was not stopped: {:?}",
+        started.elapsed()
     );
     assert_eq!(states(&p, url), pending);
     // A healthy check keeps what was applied.
