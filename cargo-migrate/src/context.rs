@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use migrate_core::{Config, Dialect, MigrationSet, TableName};
 
 use crate::cli::Global;
+use crate::database_url::DatabaseUrl;
 use crate::failure::Failure;
 use crate::output::mask_url;
 
@@ -243,7 +244,7 @@ fn find_package(global: &Global, cwd: &Path) -> Result<Package, Failure> {
 /// The database a command uses and where its URL came from.
 #[derive(Debug, Clone)]
 pub(crate) struct Database {
-    pub url: String,
+    pub url: DatabaseUrl,
     pub dialect: Dialect,
     /// Where the URL came from, for messages (`--database-url`, `--env staging:
     /// STAGING_DATABASE_URL`, …).
@@ -323,21 +324,18 @@ impl Database {
                 "`{name}` is a protected environment, so `{command}` changes nothing there without --yes; nothing was changed: run it again with --yes if you mean it"
             )));
         }
-        let dialect = match Dialect::from_url(&url) {
-            Some(d) => d,
-            None => {
-                return Err(Failure::usage(format!(
-                    "the database URL {} (from {source}) has an unknown scheme; use postgres://, mysql:// or sqlite://",
-                    mask_url(&url)
-                )));
-            }
+        let Some(url) = DatabaseUrl::parse(&url) else {
+            return Err(Failure::usage(format!(
+                "the database URL {} (from {source}) has an unknown scheme; use postgres://, mysql:// or sqlite://",
+                mask_url(&url)
+            )));
         };
+        let dialect = url.dialect();
         let configured = project.config.checked_dialects();
         if !configured.is_empty() && !configured.contains(&dialect) {
             let names: Vec<&str> = configured.iter().map(|d| d.as_str()).collect();
             return Err(Failure::usage(format!(
-                "the database URL {} (from {source}) is {dialect}, but the dialect is {}; use a {} URL or change `dialect`",
-                mask_url(&url),
+                "the database URL {url} (from {source}) is {dialect}, but the dialect is {}; use a {} URL or change `dialect`",
                 names.join(", "),
                 names.join(" or ")
             )));
@@ -357,7 +355,7 @@ impl Database {
     }
 
     pub(crate) fn shown(&self) -> String {
-        mask_url(&self.url)
+        self.url.masked()
     }
 
     /// Says which database a command uses and where its URL came from.

@@ -6,6 +6,7 @@ use migrate_core::Dialect;
 use sqlx::pool::PoolOptions;
 
 use crate::context::Database;
+use crate::database_url::DatabaseUrl;
 use crate::failure::Failure;
 
 /// A pool for one of the three databases.
@@ -135,8 +136,8 @@ impl Pool {
         use sqlx::Connection;
         let timeout = Duration::from_secs(10);
         let url = match db.dialect {
-            Dialect::Sqlite => sqlite_url(&db.url),
-            _ => db.url.clone(),
+            Dialect::Sqlite => sqlite_url(db.url.as_str()),
+            _ => db.url.as_str().to_owned(),
         };
         macro_rules! options {
             () => {
@@ -223,10 +224,20 @@ pub(crate) async fn wait_for(
 async fn probe(db: &Database) -> Result<(), sqlx::Error> {
     use sqlx::Connection;
     match db.dialect {
-        Dialect::Postgres => sqlx::PgConnection::connect(&db.url).await?.close().await,
-        Dialect::Mysql => sqlx::MySqlConnection::connect(&db.url).await?.close().await,
+        Dialect::Postgres => {
+            sqlx::PgConnection::connect(db.url.as_str())
+                .await?
+                .close()
+                .await
+        }
+        Dialect::Mysql => {
+            sqlx::MySqlConnection::connect(db.url.as_str())
+                .await?
+                .close()
+                .await
+        }
         Dialect::Sqlite => {
-            sqlx::SqliteConnection::connect(&db.url)
+            sqlx::SqliteConnection::connect(db.url.as_str())
                 .await?
                 .close()
                 .await
@@ -246,37 +257,20 @@ pub(crate) async fn wait_if_asked(
     }
 }
 
-/// The file of a SQLite URL.
-pub(crate) fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    sqlite_file(url)
-}
-
-fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next()?;
-    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
-}
-
 /// Whether the database of the URL exists, asked through sqlx's `MigrateDatabase` (the server's
 /// catalogue, or the SQLite file).
 async fn exists(db: &Database) -> Result<bool, sqlx::Error> {
     use sqlx::migrate::MigrateDatabase;
     match db.dialect {
-        Dialect::Postgres => sqlx::Postgres::database_exists(&db.url).await,
-        Dialect::Mysql => sqlx::MySql::database_exists(&db.url).await,
-        Dialect::Sqlite => sqlx::Sqlite::database_exists(&db.url).await,
+        Dialect::Postgres => sqlx::Postgres::database_exists(db.url.as_str()).await,
+        Dialect::Mysql => sqlx::MySql::database_exists(db.url.as_str()).await,
+        Dialect::Sqlite => sqlx::Sqlite::database_exists(db.url.as_str()).await,
     }
 }
 
 /// The name of the database a server URL points at.
 fn database_name(db: &Database) -> Result<String, Failure> {
-    let name = url::Url::parse(&db.url)
-        .ok()
-        .map(|u| u.path().trim_start_matches('/').to_owned())
-        .filter(|n| !n.is_empty());
-    let Some(name) = name else {
+    let Some(name) = db.url.database() else {
         return Err(Failure::usage(format!(
             "the URL {} names no database; add `/<database>` to it",
             db.shown()
@@ -296,7 +290,7 @@ fn database_name(db: &Database) -> Result<String, Failure> {
 /// SQLite database, which has nothing to create or drop.
 fn target_name(db: &Database) -> Result<Option<String>, Failure> {
     match db.dialect {
-        Dialect::Sqlite if sqlite_file(&db.url).is_none() => Ok(None),
+        Dialect::Sqlite if db.url.sqlite_file().is_none() => Ok(None),
         Dialect::Sqlite => Ok(Some(db.shown())),
         _ => database_name(db).map(Some),
     }
@@ -314,9 +308,9 @@ pub(crate) async fn create(db: &Database) -> Result<bool, Failure> {
             return Ok(false);
         }
         match db.dialect {
-            Dialect::Postgres => sqlx::Postgres::create_database(&db.url).await?,
-            Dialect::Mysql => sqlx::MySql::create_database(&db.url).await?,
-            Dialect::Sqlite => sqlx::Sqlite::create_database(&db.url).await?,
+            Dialect::Postgres => sqlx::Postgres::create_database(db.url.as_str()).await?,
+            Dialect::Mysql => sqlx::MySql::create_database(db.url.as_str()).await?,
+            Dialect::Sqlite => sqlx::Sqlite::create_database(db.url.as_str()).await?,
         }
         Ok(true)
     }
@@ -346,7 +340,7 @@ pub(crate) async fn drop(db: &Database) -> Result<bool, Failure> {
             Dialect::Postgres => {
                 use sqlx::{ConnectOptions, Executor};
                 use std::str::FromStr;
-                let options = sqlx::postgres::PgConnectOptions::from_str(&db.url)?;
+                let options = sqlx::postgres::PgConnectOptions::from_str(db.url.as_str())?;
                 let maintenance = if name == "postgres" {
                     "template1"
                 } else {
@@ -359,12 +353,12 @@ pub(crate) async fn drop(db: &Database) -> Result<bool, Failure> {
                 );
                 conn.execute(sqlx::AssertSqlSafe(sql)).await?;
             }
-            Dialect::Mysql => sqlx::MySql::drop_database(&db.url).await?,
+            Dialect::Mysql => sqlx::MySql::drop_database(db.url.as_str()).await?,
             Dialect::Sqlite => {
-                sqlx::Sqlite::drop_database(&db.url).await?;
+                sqlx::Sqlite::drop_database(db.url.as_str()).await?;
                 // The journal files of the dropped database go with it, and the file the
                 // runtime locks for the length of a run.
-                if let Some(file) = sqlite_file(&db.url) {
+                if let Some(file) = db.url.sqlite_file() {
                     for suffix in ["-wal", "-shm", "-journal", "-migrate-lock"] {
                         let mut path = file.clone().into_os_string();
                         path.push(suffix);
@@ -461,7 +455,7 @@ impl Scratch {
 /// database of its own to open: an in-memory one, so that nothing is created.
 pub(crate) async fn memory_sqlite() -> Result<Pool, Failure> {
     let memory = Database {
-        url: "sqlite::memory:".to_owned(),
+        url: DatabaseUrl::parse("sqlite::memory:").expect("a SQLite URL"),
         dialect: Dialect::Sqlite,
         source: "an in-memory database".to_owned(),
         environment: None,
@@ -478,11 +472,6 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(
-            sqlite_file("sqlite://dev.db?mode=rwc"),
-            Some("dev.db".into())
-        );
-        assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_url("sqlite://a.db"), "sqlite://a.db?mode=rwc");
     }
 }

@@ -122,22 +122,22 @@ fn postgres_command(db: &Database) -> Result<Command, Failure> {
 /// The connection of a PostgreSQL tool, in its environment: `PGHOST`, `PGPORT`, `PGUSER`,
 /// `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`.
 pub(crate) fn postgres_env(cmd: &mut Command, db: &Database) -> Result<(), Failure> {
-    let url = url_of(db)?;
-    if let Some(h) = url.host_str() {
+    let parts = parts_of(db)?;
+    if let Some(h) = &parts.host {
         cmd.env("PGHOST", h);
     }
-    if let Some(p) = url.port() {
+    if let Some(p) = parts.port {
         cmd.env("PGPORT", p.to_string());
     }
-    if !url.username().is_empty() {
-        cmd.env("PGUSER", decode(url.username()));
+    if let Some(user) = &parts.user {
+        cmd.env("PGUSER", user);
     }
-    if let Some(p) = url.password() {
-        cmd.env("PGPASSWORD", decode(p));
+    if let Some(p) = &parts.password {
+        cmd.env("PGPASSWORD", p);
     }
-    cmd.env("PGDATABASE", decode(url.path().trim_start_matches('/')));
-    if let Some((_, mode)) = url.query_pairs().find(|(k, _)| k == "sslmode") {
-        cmd.env("PGSSLMODE", mode.as_ref());
+    cmd.env("PGDATABASE", &parts.database);
+    if let Some(mode) = &parts.sslmode {
+        cmd.env("PGSSLMODE", mode);
     }
     Ok(())
 }
@@ -165,51 +165,26 @@ fn mysql_command(db: &Database) -> Result<Command, Failure> {
 /// The connection of a MySQL tool (`mariadb-dump`, `mariadb`): host, port and user as
 /// arguments, the password in `MYSQL_PWD`, the database last.
 pub(crate) fn mysql_args(cmd: &mut Command, db: &Database) -> Result<(), Failure> {
-    let url = url_of(db)?;
-    if let Some(host) = url.host_str() {
+    let parts = parts_of(db)?;
+    if let Some(host) = &parts.host {
         cmd.arg(format!("--host={host}"));
     }
-    if let Some(port) = url.port() {
+    if let Some(port) = parts.port {
         cmd.arg(format!("--port={port}"));
     }
-    if !url.username().is_empty() {
-        cmd.arg(format!("--user={}", decode(url.username())));
+    if let Some(user) = &parts.user {
+        cmd.arg(format!("--user={user}"));
     }
-    if let Some(password) = url.password() {
-        cmd.env("MYSQL_PWD", decode(password));
+    if let Some(password) = &parts.password {
+        cmd.env("MYSQL_PWD", password);
     }
-    cmd.arg(decode(url.path().trim_start_matches('/')));
+    cmd.arg(&parts.database);
     Ok(())
 }
 
-/// A URL's percent-encoded user or password, decoded.
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The database's URL, parsed.
-pub(crate) fn url_of(db: &Database) -> Result<url::Url, Failure> {
-    url::Url::parse(&db.url).map_err(|e| {
+/// The server URL's parts, or a failure that says it does not read.
+fn parts_of(db: &Database) -> Result<crate::database_url::ServerParts, Failure> {
+    db.url.parts().map_err(|e| {
         Failure::usage(format!(
             "the URL {} (from {}) cannot be read: {e}; check its spelling",
             db.shown(),
@@ -402,7 +377,7 @@ mod tests {
     #[test]
     fn passwords_go_to_the_environment_never_to_the_arguments() {
         let db = |url: &str, dialect| Database {
-            url: url.to_owned(),
+            url: crate::database_url::DatabaseUrl::parse(url).expect("a URL"),
             dialect,
             source: "a test".to_owned(),
             environment: None,
@@ -443,6 +418,5 @@ mod tests {
         assert_eq!(literal(Dialect::Mysql, "it's \\ x"), "'it\\'s \\\\ x'");
         assert_eq!(quote_pg("_migrations"), "_migrations");
         assert_eq!(quote_pg("Tenant"), "\"Tenant\"");
-        assert_eq!(decode("p%40ss%2Bw+rd"), "p@ss+w+rd");
     }
 }

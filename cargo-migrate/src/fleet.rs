@@ -26,6 +26,7 @@ use serde_json::json;
 use crate::cli::Global;
 use crate::commands::{Done, Session, preflight};
 use crate::context::{Database, Project};
+use crate::database_url::DatabaseUrl;
 use crate::db::Pool;
 use crate::failure::{Failure, code};
 use crate::output::{Format, Output, mask_url};
@@ -232,7 +233,7 @@ pub(crate) async fn exec(
             sqlx::postgres::PgPoolOptions::new()
                 .max_connections(jobs as u32)
                 .acquire_timeout(Duration::from_secs(60))
-                .connect(&base.url)
+                .connect(base.url.as_str())
                 .await
                 .map_err(|e| {
                     Failure::database(format!("cannot connect to {}", base.shown())).caused_by(&e)
@@ -533,17 +534,17 @@ fn targets_file(path: &std::path::Path, global: &Global) -> Result<Vec<Target>, 
             })?,
             None => line.to_owned(),
         };
-        let dialect = Dialect::from_url(&url).ok_or_else(|| {
+        let url = DatabaseUrl::parse(&url).ok_or_else(|| {
             Failure::usage(format!(
                 "{at}: {} has an unknown scheme; use postgres://, mysql:// or sqlite://",
                 mask_url(&url)
             ))
         })?;
         targets.push(Target {
-            label: mask_url(&url),
+            label: url.masked(),
             database: Database {
+                dialect: url.dialect(),
                 url,
-                dialect,
                 source: at,
                 environment: None,
                 protected: false,

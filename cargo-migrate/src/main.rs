@@ -7,6 +7,7 @@ mod child;
 mod cli;
 mod commands;
 mod context;
+mod database_url;
 mod db;
 mod dump;
 mod failure;

@@ -206,22 +206,15 @@ fn extension(dialect: Dialect) -> &'static str {
 
 /// The database's name and host as a manifest holds them: never the user or the password.
 fn identity(db: &Database) -> (String, String) {
-    match db.dialect {
-        Dialect::Sqlite => {
-            let path = crate::db::sqlite_path(&db.url).unwrap_or_default();
+    match db.url.sqlite_file() {
+        Some(path) => {
             let path = std::fs::canonicalize(&path).unwrap_or(path);
             (path.display().to_string(), String::new())
         }
-        _ => match url::Url::parse(&db.url) {
-            Ok(u) => (
-                u.path().trim_start_matches('/').to_owned(),
-                match u.port() {
-                    Some(port) => format!("{}:{port}", u.host_str().unwrap_or_default()),
-                    None => u.host_str().unwrap_or_default().to_owned(),
-                },
-            ),
-            Err(_) => (String::new(), String::new()),
-        },
+        None => (
+            db.url.database().unwrap_or_default(),
+            db.url.host().unwrap_or_default(),
+        ),
     }
 }
 
@@ -551,12 +544,9 @@ pub(super) fn run(
 
 /// The name backups of this database start with.
 pub(super) fn database_name(db: &Database) -> String {
-    let name = match db.dialect {
-        Dialect::Sqlite => crate::db::sqlite_path(&db.url)
-            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())),
-        _ => url::Url::parse(&db.url)
-            .ok()
-            .map(|u| u.path().trim_start_matches('/').to_owned()),
+    let name = match db.url.sqlite_file() {
+        Some(path) => path.file_stem().map(|s| s.to_string_lossy().into_owned()),
+        None => db.url.database(),
     };
     let name = name
         .filter(|n| !n.is_empty())

@@ -355,12 +355,14 @@ fn load(db: &Database, file: &Path) -> Result<(), Failure> {
 
 /// The same server, another database.
 fn with_database(db: &Database, name: &str) -> Result<Database, Failure> {
-    let mut url = crate::dump::url_of(db)?;
-    url.set_path(&format!("/{name}"));
-    Ok(Database {
-        url: url.to_string(),
-        ..db.clone()
-    })
+    let url = db.url.with_database(name).map_err(|e| {
+        Failure::usage(format!(
+            "the URL {} (from {}) cannot be read: {e}; check its spelling",
+            db.shown(),
+            db.source
+        ))
+    })?;
+    Ok(Database { url, ..db.clone() })
 }
 
 async fn exec(pool: &sqlx::MySqlPool, sql: &str) -> Result<(), sqlx::Error> {

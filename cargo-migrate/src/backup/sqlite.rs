@@ -55,7 +55,7 @@ pub(super) fn verify(path: &Path) -> Result<(), String> {
 /// Replaces the database's contents with the file's: checked in a copy beside the database
 /// first, then copied in by the backup API in one transaction.
 pub(super) async fn restore(db: &Database, pool: &Pool, file: &Path) -> Result<(), Failure> {
-    let target = crate::db::sqlite_path(&db.url).ok_or_else(|| {
+    let target = db.url.sqlite_file().ok_or_else(|| {
         Failure::usage(format!(
             "{} is not a SQLite file; restore works on a file",
             db.shown()

@@ -97,20 +97,20 @@ pub(crate) fn scratch_database(
         return Ok(None);
     };
     let target_dialect = with_pool!(target, _p => dialect_of(target));
-    let dialect = Dialect::from_url(url).ok_or_else(|| {
-        Failure::usage(format!(
+    let Some(url) = crate::database_url::DatabaseUrl::parse(url) else {
+        return Err(Failure::usage(format!(
             "the scratch URL {} has an unknown scheme; use postgres://, mysql:// or sqlite://",
             mask_url(url)
-        ))
-    })?;
+        )));
+    };
+    let dialect = url.dialect();
     if dialect != target_dialect {
         return Err(Failure::usage(format!(
-            "the scratch URL {} is {dialect}, but the target is {target_dialect}; give a scratch database on a {target_dialect} server",
-            mask_url(url)
+            "the scratch URL {url} is {dialect}, but the target is {target_dialect}; give a scratch database on a {target_dialect} server"
         )));
     }
     Ok(Some(Database {
-        url: url.to_owned(),
+        url,
         dialect,
         source: "--scratch-url".to_owned(),
         environment: None,
