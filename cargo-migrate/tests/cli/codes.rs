@@ -2,7 +2,7 @@
 
 use migrate_core::Dialect;
 
-use crate::support::{Package, expect, run_in};
+use crate::support::{Package, block_on, expect, run_in};
 
 fn package_with(files: &[(&str, &str)]) -> Package {
     let p = Package::new(
@@ -314,6 +314,9 @@ fn passwords_never_appear() {
         format!("mysql://u:x/{SECRET}@127.0.0.1/db"),
         format!("mysql://u:{SECRET}@127.0.0.1:port/db"),
     ];
+    // The database the trusted PostgreSQL URL names: the commands create it (`run`, `database
+    // create`), so the test drops it at the end.
+    let mut made = None;
     if let Some(server) = migrate_tests::server_url(Dialect::Postgres) {
         // The local server trusts the user, so this password is accepted and ignored.
         let db = migrate_tests::unique("cli_mask");
@@ -321,6 +324,7 @@ fn passwords_never_appear() {
             &server.replacen("postgres@", &format!("postgres:{SECRET}@"), 1),
             &db,
         ));
+        made = Some((server, db));
     }
     if let Some(server) = migrate_tests::server_url(Dialect::Mysql) {
         // root has no password here, so this one is wrong: authentication fails.
@@ -405,6 +409,18 @@ fn passwords_never_appear() {
         assert!(run.all().contains(":***@"), "{}", run.all());
     }
     assert!(ran >= commands.len() * 2);
+    if let Some((server, db)) = made {
+        block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&server).await.expect("connect");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await
+            .expect("drop the test's database");
+        });
+    }
 }
 
 #[test]
