@@ -70,21 +70,19 @@ pub(crate) async fn on(session: &Session, args: &Args, out: &Output) -> Result<D
             "applied": ran_json(&applied.applied),
         }),
     );
-    for r in &reverted.reverted {
-        done.said.push(format!(
-            "reverted {} {} ({} ms)",
-            r.version,
-            r.name,
-            ms(r.duration)
-        ));
-    }
-    for r in &applied.applied {
-        done.said.push(format!(
-            "applied {} {} ({} ms)",
-            r.version,
-            r.name,
-            ms(r.duration)
-        ));
+    let ran = [
+        ("reverted", &reverted.reverted),
+        ("applied", &applied.applied),
+    ];
+    for (verb, list) in ran {
+        for r in list {
+            done.said.push(format!(
+                "{verb} {} {} ({} ms)",
+                r.version,
+                r.name,
+                ms(r.duration)
+            ));
+        }
     }
     Ok(done)
 }

@@ -44,85 +44,88 @@ fn package(dialect: Dialect) -> Package {
     p
 }
 
+/// One dialect's SQL for [`state`]: the columns of every table, and a table's row count and
+/// sum of ids (`NULL` for a table without an `id`).
+struct Queries {
+    columns: &'static str,
+    count: fn(table: &str, has_id: bool) -> String,
+}
+
+/// [`state`] on one connection type.
+macro_rules! state_on {
+    ($conn:ty, $url:expr, $queries:expr) => {{
+        use sqlx::Connection;
+        let queries: Queries = $queries;
+        let mut c = <$conn>::connect($url).await.expect("connect");
+        let cols: Vec<(String, String, String)> = sqlx::query_as(queries.columns)
+            .fetch_all(&mut c)
+            .await
+            .expect("columns");
+        let mut out = format!("{cols:?}\n");
+        let mut names: Vec<&String> = cols.iter().map(|c| &c.0).collect();
+        names.dedup();
+        for table in names {
+            let has_id = cols.iter().any(|c| &c.0 == table && c.1 == "id");
+            let (n, sum): (i64, Option<i64>) =
+                sqlx::query_as(sqlx::AssertSqlSafe((queries.count)(table, has_id)))
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("count");
+            out.push_str(&format!("{table}: {n} {sum:?}\n"));
+        }
+        out
+    }};
+}
+
 /// What the database holds: every table with its columns, row count and sum of ids.
 fn state(dialect: Dialect, url: &str) -> String {
     block_on(async {
-        use sqlx::Connection;
-        let mut out = String::new();
         match dialect {
-            Dialect::Postgres => {
-                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-                let cols: Vec<(String, String, String)> = sqlx::query_as(
-                    "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns \
-                     WHERE table_schema = 'public' ORDER BY 1, 2",
-                )
-                .fetch_all(&mut c)
-                .await
-                .expect("columns");
-                out.push_str(&format!("{cols:?}\n"));
-                for table in tables(&cols) {
-                    let (n, sum): (i64, Option<i64>) =
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "SELECT count(*), {} FROM \"{table}\"",
-                            sum_of(&cols, &table, "sum(id)::bigint", "NULL::bigint")
-                        )))
-                        .fetch_one(&mut c)
-                        .await
-                        .expect("count");
-                    out.push_str(&format!("{table}: {n} {sum:?}\n"));
+            Dialect::Postgres => state_on!(
+                sqlx::PgConnection,
+                url,
+                Queries {
+                    columns: "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns \
+                          WHERE table_schema = 'public' ORDER BY 1, 2",
+                    count: |t, id| format!(
+                        "SELECT count(*), {} FROM \"{t}\"",
+                        if id {
+                            "sum(id)::bigint"
+                        } else {
+                            "NULL::bigint"
+                        }
+                    ),
                 }
-            }
-            Dialect::Mysql => {
-                let mut c = sqlx::MySqlConnection::connect(url).await.expect("connect");
-                let cols: Vec<(String, String, String)> = sqlx::query_as(
-                    "SELECT CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), CAST(DATA_TYPE AS CHAR) \
-                     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1, 2",
-                )
-                .fetch_all(&mut c)
-                .await
-                .expect("columns");
-                out.push_str(&format!("{cols:?}\n"));
-                for table in tables(&cols) {
-                    let (n, sum): (i64, Option<i64>) =
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "SELECT CAST(COUNT(*) AS SIGNED), {} FROM `{table}`",
-                            sum_of(
-                                &cols,
-                                &table,
-                                "CAST(SUM(id) AS SIGNED)",
-                                "CAST(NULL AS SIGNED)"
-                            )
-                        )))
-                        .fetch_one(&mut c)
-                        .await
-                        .expect("count");
-                    out.push_str(&format!("{table}: {n} {sum:?}\n"));
+            ),
+            Dialect::Mysql => state_on!(
+                sqlx::MySqlConnection,
+                url,
+                Queries {
+                    columns: "SELECT CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), CAST(DATA_TYPE AS CHAR) \
+                          FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1, 2",
+                    count: |t, id| format!(
+                        "SELECT CAST(COUNT(*) AS SIGNED), {} FROM `{t}`",
+                        if id {
+                            "CAST(SUM(id) AS SIGNED)"
+                        } else {
+                            "CAST(NULL AS SIGNED)"
+                        }
+                    ),
                 }
-            }
-            Dialect::Sqlite => {
-                let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-                let cols: Vec<(String, String, String)> = sqlx::query_as(
-                    "SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-                     WHERE m.type = 'table' ORDER BY 1, 2",
-                )
-                .fetch_all(&mut c)
-                .await
-                .expect("columns");
-                out.push_str(&format!("{cols:?}\n"));
-                for table in tables(&cols) {
-                    let (n, sum): (i64, Option<i64>) =
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "SELECT count(*), {} FROM \"{table}\"",
-                            sum_of(&cols, &table, "sum(id)", "NULL")
-                        )))
-                        .fetch_one(&mut c)
-                        .await
-                        .expect("count");
-                    out.push_str(&format!("{table}: {n} {sum:?}\n"));
+            ),
+            Dialect::Sqlite => state_on!(
+                sqlx::SqliteConnection,
+                url,
+                Queries {
+                    columns: "SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                          WHERE m.type = 'table' ORDER BY 1, 2",
+                    count: |t, id| format!(
+                        "SELECT count(*), {} FROM \"{t}\"",
+                        if id { "sum(id)" } else { "NULL" }
+                    ),
                 }
-            }
+            ),
         }
-        out
     })
 }
 
@@ -140,25 +143,6 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default();
     files.sort();
     files
-}
-
-fn tables(cols: &[(String, String, String)]) -> Vec<String> {
-    let mut names: Vec<String> = cols.iter().map(|c| c.0.clone()).collect();
-    names.dedup();
-    names
-}
-
-fn sum_of<'a>(
-    cols: &[(String, String, String)],
-    table: &str,
-    sum: &'a str,
-    none: &'a str,
-) -> &'a str {
-    if cols.iter().any(|c| c.0 == table && c.1 == "id") {
-        sum
-    } else {
-        none
-    }
 }
 
 /// Waits until no other session uses the database (a killed restore's client may still be
