@@ -129,6 +129,20 @@ fn state(dialect: Dialect, url: &str) -> String {
     })
 }
 
+/// Starts `cmd`, SIGKILLs it after `delay`, and waits until what it left settles.
+fn kill_after(mut cmd: Command, delay: Duration, dialect: Dialect, url: &str) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id();
+    std::thread::sleep(delay);
+    let _ = child.kill();
+    let _ = child.wait();
+    settle(dialect, url, pid);
+}
+
 /// A random part of `most`, from the clock's nanoseconds.
 fn jitter(most: Duration) -> Duration {
     let nanos = std::time::SystemTime::now()
@@ -395,19 +409,23 @@ fn restore_refuses_bad_files_and_survives_kills(dialect: Dialect) {
         restored_state,
         "{dialect}: a full restore"
     );
-    expect(
-        run(
-            &p,
-            url,
-            &[
-                "--yes",
-                "restore",
-                &before_backup.display().to_string(),
-                "--no-safety-backup",
-            ],
-        ),
-        0,
-    );
+    // Puts back the contents from before the full restore, with no safety backup.
+    let back_to_before = || {
+        expect(
+            run(
+                &p,
+                url,
+                &[
+                    "--yes",
+                    "restore",
+                    &before_backup.display().to_string(),
+                    "--no-safety-backup",
+                ],
+            ),
+            0,
+        )
+    };
+    back_to_before();
     assert_eq!(
         state(dialect, url),
         before,
@@ -425,16 +443,7 @@ fn restore_refuses_bad_files_and_survives_kills(dialect: Dialect) {
         if trial % 2 == 1 {
             args.push("--no-safety-backup");
         }
-        let mut child = cli(&p, url, &args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn");
-        let pid = child.id();
-        std::thread::sleep(delay);
-        let _ = child.kill();
-        let _ = child.wait();
-        settle(dialect, url, pid);
+        kill_after(cli(&p, url, &args), delay, dialect, url);
         let now = state(dialect, url);
         if now == before {
             seen.0 += 1;
@@ -444,19 +453,7 @@ fn restore_refuses_bad_files_and_survives_kills(dialect: Dialect) {
                 "{dialect}: a restore killed after {delay:?} left a part of the backup"
             );
             seen.1 += 1;
-            expect(
-                run(
-                    &p,
-                    url,
-                    &[
-                        "--yes",
-                        "restore",
-                        &before_backup.display().to_string(),
-                        "--no-safety-backup",
-                    ],
-                ),
-                0,
-            );
+            back_to_before();
         }
     }
     eprintln!(
@@ -467,16 +464,12 @@ fn restore_refuses_bad_files_and_survives_kills(dialect: Dialect) {
     // backup's name is whole.
     for trial in 0..5u32 {
         let delay = whole * (trial * 2 + 1) / 10 + jitter(whole / 10);
-        let mut child = cli(&p, url, &["backup", "--output", "killed-backups"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn");
-        let pid = child.id();
-        std::thread::sleep(delay);
-        let _ = child.kill();
-        let _ = child.wait();
-        settle(dialect, url, pid);
+        kill_after(
+            cli(&p, url, &["backup", "--output", "killed-backups"]),
+            delay,
+            dialect,
+            url,
+        );
         assert_eq!(
             state(dialect, url),
             before,
